@@ -1,0 +1,72 @@
+"""Downloader middleware recording every HTTP attempt as an append-only Capture.
+
+Placed just below the retry middleware, it sees each attempt (retried 503s included) and
+each transport error, with the original URL restored by the origin-map middleware.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from pipelines.storage import get_writer
+from receipts.db.archive import new_id
+from receipts.models import Capture
+
+
+def _headers(h) -> dict[str, str]:  # scrapy Headers → plain dict, repeated values joined
+    out: dict[str, str] = {}
+    for key, values in h.items():
+        out[key.decode("latin-1")] = ", ".join(v.decode("latin-1") for v in values)
+    return out
+
+
+class CaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
+        return cls(crawler)
+
+    def _base(self, request: Request) -> Capture:
+        meta = request.meta
+        spider = self.crawler.spider
+        return Capture(
+            id=new_id("cap"),
+            crawl_id=getattr(spider, "crawl_id", None),
+            target_type=meta.get("target_type", "link"),
+            target_id=meta.get("target_id"),
+            route=meta.get("route", "article"),
+            requested_url=meta.get("requested_url") or meta.get("original_url") or request.url,
+            transport_url=meta.get("transport_url"),
+            method=request.method,
+            request_headers=_headers(request.headers),
+            meta={"attempt": int(meta.get("retry_times", 0)) + 1,
+                  "redirect_urls": [u for u in meta.get("redirect_urls", [])]},
+        )
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("skip_capture"):
+            return response
+        capture = self._base(request)
+        capture.fetched_url = response.url
+        capture.http_status = response.status
+        capture.headers = _headers(response.headers)
+        capture.content_type = capture.headers.get("Content-Type")
+        get_writer(self.crawler).add_capture(capture, response.body, request=request, response=response)
+        request.meta["capture_id"] = capture.id
+        request.meta.setdefault("capture_ids", []).append(capture.id)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if request.meta.get("skip_capture"):
+            return None
+        capture = self._base(request)
+        capture.outcome = "error"
+        capture.error = f"{type(exception).__name__}: {exception}"[:500]
+        get_writer(self.crawler).add_capture(capture, None, request=request)
+        request.meta["capture_id"] = capture.id
+        request.meta.setdefault("capture_ids", []).append(capture.id)
+        return None

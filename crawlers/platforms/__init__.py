@@ -1,0 +1,1 @@
+"""Platform modules (one per social network) behind :class:`crawlers.platforms.base.PlatformClient`."""

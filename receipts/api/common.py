@@ -1,0 +1,150 @@
+"""Shared API plumbing: one error body shape and cursor pagination.
+
+Every error is ``{"error": {"code": ..., "message": ...}}`` (plus ``details`` for validation
+errors). Lists are ``{"items": [...], "next_cursor": ...}``; a cursor is an opaque token that
+encodes the sort key of the last item returned, so pages stay stable while documents are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pymongo.collection import Collection
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scheduler.dates import as_utc, is_date_string
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "invalid_request", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    """Raise from a route to answer ``{"error": {"code", "message"}}`` with *status*."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse(error_body(_HTTP_CODES.get(exc.status_code, "error"), message),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"location": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+                   for err in exc.errors()]
+        first = details[0] if details else {"location": "", "message": "invalid request"}
+        message = f"{first['location']}: {first['message']}" if first["location"] else first["message"]
+        return JSONResponse(error_body("invalid_request", message, details=details), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger("receipts.api").exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+
+# -- JSON helpers ---------------------------------------------------------------------------
+def iso(value: Any) -> str | None:
+    """A stored date (datetime or nx-27017 date string) as ISO 8601 UTC with ``Z``; None otherwise."""
+    moment = as_utc(value)
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def plain(value: Any) -> Any:
+    """BSON-ish values → JSON: datetimes as ISO 8601 UTC, recursively."""
+    if isinstance(value, datetime) or is_date_string(value):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+# -- cursors --------------------------------------------------------------------------------
+def encode_cursor(values: Sequence[Any]) -> str:
+    data = [{"$date": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        if not isinstance(data, list):
+            raise ValueError("not a list")
+        return [datetime.fromisoformat(v["$date"]) if isinstance(v, dict) and "$date" in v else v for v in data]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ApiError(400, "bad_cursor", "cursor is not valid; start again without it") from exc
+
+
+def page_size(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_PAGE_SIZE
+    if limit < 1:
+        raise ApiError(400, "bad_limit", "limit must be at least 1")
+    return min(limit, MAX_PAGE_SIZE)
+
+
+def _after(sort: Sequence[tuple[str, int]], values: Sequence[Any]) -> dict[str, Any]:
+    """The filter for documents strictly after *values* in *sort* order (keyset pagination)."""
+    clauses: list[dict[str, Any]] = []
+    for i, (field, direction) in enumerate(sort):
+        clause: dict[str, Any] = {f: values[j] for j, (f, _) in enumerate(sort[:i])}
+        clause[field] = {"$gt" if direction > 0 else "$lt": values[i]}
+        clauses.append(clause)
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def paginate(collection: Collection, query: dict[str, Any], sort: Sequence[tuple[str, int]],
+             to_item: Callable[[dict[str, Any]], dict[str, Any]], *, limit: int | None = None,
+             cursor: str | None = None, projection: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One page of *collection* in *sort* order (which must end with ``_id`` for a total order)."""
+    if not sort or sort[-1][0] != "_id":
+        sort = [*sort, ("_id", 1)]
+    size = page_size(limit)
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != len(sort):
+            raise ApiError(400, "bad_cursor", "cursor does not match this listing")
+        query = {"$and": [query, _after(sort, values)]} if query else _after(sort, values)
+    docs = list(collection.find(query, projection).sort(list(sort)).limit(size + 1))
+    more = len(docs) > size
+    docs = docs[:size]
+    next_cursor = None
+    if more and docs:
+        last = docs[-1]
+        next_cursor = encode_cursor([_get(last, field) for field, _ in sort])
+    return {"items": [to_item(d) for d in docs], "next_cursor": next_cursor}
+
+
+def _get(doc: dict[str, Any], dotted: str) -> Any:
+    value: Any = doc
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -1,0 +1,50 @@
+"""``/api/v1/events``: what changed since — for watchers polling the archive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from receipts.api.auth import require_read
+from receipts.api.common import ApiError, paginate
+from scheduler.webhooks import event_json
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+
+EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
+               "article_changed", "embed_removed", "embed_added", "quote_changed")
+
+
+def _since(value: str) -> dict[str, Any]:
+    """``since`` is an event id (strictly after it) or an ISO 8601 time (strictly after it)."""
+    if value.startswith("ev"):
+        return {"_id": {"$gt": value}}
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as exc:
+        raise ApiError(400, "bad_since", "since must be an event id or an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return {"created_at": {"$gt": moment}}
+
+
+@router.get("", dependencies=[Depends(require_read)])
+def list_events(request: Request, since: str | None = None, type: str | None = None,  # noqa: A002
+                subject_id: str | None = None, cursor: str | None = None,
+                limit: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    """Events oldest first; follow ``next_cursor``, or pass the last id seen as ``since`` next time."""
+    query: dict[str, Any] = {}
+    if type:
+        types = [t.strip() for t in type.split(",") if t.strip()]
+        unknown = [t for t in types if t not in EVENT_TYPES]
+        if unknown:
+            raise ApiError(400, "bad_type", f"unknown event type {unknown[0]!r}; one of {', '.join(EVENT_TYPES)}")
+        query["type"] = types[0] if len(types) == 1 else {"$in": types}
+    if since:
+        query.update(_since(since))
+    if subject_id:
+        query["subject_id"] = subject_id
+    return paginate(request.app.state.archive.events, query, [("created_at", 1), ("_id", 1)], event_json,
+                    limit=limit, cursor=cursor)

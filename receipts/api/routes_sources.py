@@ -1,0 +1,88 @@
+"""``/api/v1/sources``: feeds, sitemaps and section pages the daemon polls."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from receipts.api.auth import require_read, require_write
+from receipts.api.common import ApiError, iso, paginate
+from receipts.db.archive import Archive
+from scheduler import sources as src
+
+router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+
+
+class SourceRequest(BaseModel):
+    url: str = Field(max_length=4096, description="RSS/Atom feed, (news) sitemap or section page URL.")
+    every: str | float = Field(default="15m", description='Polling interval: "90s", "15m", "1h" or seconds.')
+    webhook_url: str | None = Field(default=None, max_length=4096, description="Receives each event as JSON.")
+    name: str | None = Field(default=None, max_length=200)
+
+
+def source_json(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
+            "every_seconds": doc.get("every"), "webhook_url": doc.get("webhook_url"),
+            "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
+            "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
+            "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
+
+
+def _archive(request: Request) -> Archive:
+    return request.app.state.archive
+
+
+def _sync(request: Request) -> None:
+    daemon = getattr(request.app.state, "daemon", None)
+    if daemon is not None:
+        daemon.sync_sources()
+
+
+@router.post("", status_code=201, dependencies=[Depends(require_write)])
+def add_source(body: SourceRequest, request: Request, response: Response) -> dict[str, Any]:
+    try:
+        doc, created = src.add_source(_archive(request), body.url, body.every, body.webhook_url, body.name)
+    except (src.SourceError, ValueError) as exc:
+        raise ApiError(400, "bad_source", str(exc)) from exc
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/api/v1/sources/{doc['_id']}"
+    _sync(request)
+    return source_json(doc)
+
+
+@router.get("", dependencies=[Depends(require_read)])
+def list_sources(request: Request, cursor: str | None = None,
+                 limit: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    return paginate(_archive(request).sources, {}, [("_id", 1)], source_json, limit=limit, cursor=cursor)
+
+
+@router.get("/{source_id}", dependencies=[Depends(require_read)])
+def get_source(source_id: str, request: Request) -> dict[str, Any]:
+    doc = _archive(request).sources.find_one({"_id": source_id})
+    if doc is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    return source_json(doc)
+
+
+@router.delete("/{source_id}", status_code=204, dependencies=[Depends(require_write)])
+def remove_source(source_id: str, request: Request) -> Response:
+    if src.remove_source(_archive(request), source_id) is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    _sync(request)
+    return Response(status_code=204)
+
+
+@router.post("/{source_id}/poll", status_code=202, dependencies=[Depends(require_write)])
+def poll_now(source_id: str, request: Request) -> dict[str, Any]:
+    """Poll the source as soon as possible (within one scheduler tick)."""
+    doc = _archive(request).sources.find_one({"_id": source_id})
+    if doc is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    daemon = getattr(request.app.state, "daemon", None)
+    if daemon is None:
+        raise ApiError(503, "unavailable", "no scheduler is running in this process")
+    daemon.poll_now(source_id)
+    return source_json(doc)

@@ -1,0 +1,179 @@
+"""Daemon commands: ``serve``, ``submit``, ``jobs`` and ``sources add|list|remove``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import typer
+
+from receipts.settings import get_settings
+
+sources_app = typer.Typer(no_args_is_help=True, help="Feeds, sitemaps and section pages the daemon polls.")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from receipts.cli import fail
+
+    fail(message, code)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default RECEIPTS_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RECEIPTS_API_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Crawl workers (default RECEIPTS_WORKERS).")] = None,
+) -> None:
+    """Run Receipts as a service: HTTP API, scheduled source polls, crawl workers and re-checks."""
+    from scheduler import logjson
+    from scheduler.daemon import Daemon
+
+    settings = get_settings()
+    logjson.setup("INFO" if settings.log_level == "WARNING" else settings.log_level)
+    raise typer.Exit(Daemon(host=host, port=port, workers=workers).run())
+
+
+# -- API client ---------------------------------------------------------------------------------
+def _client() -> Any:
+    import httpx
+
+    from receipts.api.auth import read_token
+
+    settings = get_settings()
+    headers = {"Accept": "application/json"}
+    token = read_token(settings)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(base_url=settings.api_base_url, headers=headers, timeout=30.0)
+
+
+def _api_error(resp: Any) -> str:
+    try:
+        err = resp.json()["error"]
+        return f"{err['message']} ({resp.status_code} {err['code']})"
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {resp.status_code}"
+
+
+def submit(
+    url: Annotated[str, typer.Argument(help="The article URL to crawl.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the crawl to finish, printing progress.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the job as one JSON object.")] = False,
+    timeout: Annotated[float, typer.Option(help="Give up waiting after this many seconds.")] = 3600.0,
+) -> None:
+    """Queue a crawl on the running daemon (RECEIPTS_API_URL) and print its job id."""
+    import httpx
+
+    try:
+        with _client() as client:
+            resp = client.post("/api/v1/crawls", json={"url": url})
+            if resp.status_code != 202:
+                _fail(_api_error(resp), 2 if resp.status_code in (400, 422) else 1)
+            job = resp.json()
+            if not wait:
+                typer.echo(json.dumps(job) if as_json else job["id"])
+                return
+            typer.echo(f"queued {job['id']}", err=True)
+            last = None
+            deadline = time.monotonic() + timeout
+            while job["status"] not in ("done", "failed"):
+                if time.monotonic() > deadline:
+                    _fail(f"still {job['status']} after {timeout:.0f}s: {job['id']}")
+                time.sleep(0.5)
+                resp = client.get(f"/api/v1/crawls/{job['id']}")
+                if resp.status_code != 200:
+                    _fail(_api_error(resp))
+                job = resp.json()
+                progress = (job["status"], job.get("attempts"))
+                if progress != last:
+                    last = progress
+                    typer.echo(f"{job['status']} (attempt {job.get('attempts', 0)})", err=True)
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach the daemon at {get_settings().api_base_url}: {exc}")
+    if as_json:
+        typer.echo(json.dumps(job))
+    else:
+        typer.echo(f"{job['id']} {job['status']} article={job.get('article_id')}")
+    if job["status"] == "failed":
+        errors = job.get("errors") or []
+        _fail(errors[-1]["error"] if errors else "crawl failed")
+
+
+def jobs(
+    status: Annotated[str | None, typer.Option(help="queued | running | done | failed")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List crawl jobs from the database (works with or without a running daemon)."""
+    from receipts.api.routes_crawls import job_json
+    from receipts.db import get_database
+    from receipts.db.archive import Archive
+
+    query = {"status": status} if status else {}
+    for doc in Archive(get_database()).jobs.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit):
+        item = job_json(doc)
+        if as_json:
+            typer.echo(json.dumps(item))
+        else:
+            typer.echo(f"{item['id']}  {item['status']:<7}  {item['kind']:<15}  {item['url'] or len(item['post_ids'])}")
+
+
+# -- sources ------------------------------------------------------------------------------------
+def _archive() -> Any:
+    from receipts.db import get_database
+    from receipts.db.archive import Archive
+
+    return Archive(get_database())
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="Feed, sitemap or section page URL.")],
+    every: Annotated[str, typer.Option(help='Polling interval, e.g. "15m", "1h".')] = "15m",
+    webhook: Annotated[str | None, typer.Option(help="POST each event about this source's articles here.")] = None,
+    name: Annotated[str | None, typer.Option(help="A label.")] = None,
+) -> None:
+    """Follow a source; the daemon polls it from its next tick."""
+    from receipts.api.routes_sources import source_json
+    from scheduler.sources import SourceError, add_source
+
+    try:
+        doc, created = add_source(_archive(), url, every, webhook, name)
+    except (SourceError, ValueError) as exc:
+        _fail(str(exc), 2)
+        return
+    typer.echo(json.dumps({**source_json(doc), "created": created}))
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
+    """The followed sources."""
+    from receipts.api.routes_sources import source_json
+    from scheduler.sources import list_sources
+
+    for doc in list_sources(_archive()):
+        item = source_json(doc)
+        if as_json:
+            typer.echo(json.dumps(item))
+        else:
+            typer.echo(f"{item['id']}  every {item['every_seconds']:.0f}s  {item['kind'] or '?':<8}  "
+                       f"polls={item['polls']} queued={item['queued']}  {item['url']}")
+
+
+@sources_app.command("remove")
+def sources_remove(source: Annotated[str, typer.Argument(help="Source id or URL.")]) -> None:
+    """Stop following a source (its archived articles stay)."""
+    from scheduler.sources import remove_source
+
+    doc = remove_source(_archive(), source)
+    if doc is None:
+        _fail(f"no source {source}")
+        return
+    typer.echo(doc["_id"])
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(submit)
+    app.command()(jobs)
+    app.add_typer(sources_app, name="sources")

@@ -1,0 +1,54 @@
+"""Run one article crawl in this process (a fresh Twisted reactor per process)."""
+
+from __future__ import annotations
+
+import getpass
+import platform
+import socket
+import sys
+from importlib import metadata
+from typing import Any
+
+from receipts.db import get_database
+from receipts.db.archive import Archive, new_id
+from receipts.models import Crawl
+from receipts.settings import get_settings
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def provenance(options: dict[str, Any]) -> dict[str, Any]:
+    """Who fetched, with what: stored on every crawl."""
+    s = get_settings()
+    return {
+        "software": "Receipts", "receipts_version": _version("receipts"),
+        "python": sys.version.split()[0], "scrapy": _version("scrapy"), "playwright": _version("playwright"),
+        "scrapy_playwright": _version("scrapy-playwright"), "warcio": _version("warcio"),
+        "pymongo": _version("pymongo"), "platform": platform.platform(),
+        "user_agent": s.user_agent, "hostname": socket.gethostname(), "user": getpass.getuser(),
+        "options": options,
+    }
+
+
+def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None, kind: str = "crawl", options: dict[str, Any] | None = None,
+              scrapy_overrides: dict[str, Any] | None = None) -> str:
+    """Crawl *url* (and/or re-fetch *post_ids* like ``x:123``) to completion; returns the crawl id."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.settings import build_settings
+    from crawlers.spiders.article import ArticleSpider
+
+    options = dict(options or {})
+    archive = Archive(get_database())
+    archive.ensure_indexes()
+    crawl_id = crawl_id or new_id("cr")
+    archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))
+    process = CrawlerProcess(build_settings(LOG_INSTALL_ROOT_HANDLER=False, **(scrapy_overrides or {})))
+    process.crawl(ArticleSpider, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options)
+    process.start()
+    return crawl_id

@@ -1,0 +1,284 @@
+"""The archive layer: every MongoDB write and the common reads, keyed by natural ``_id``s.
+
+Collections (shapes in docs/schema.md): ``articles`` (``_id`` = canonical URL, references
+embedded), ``posts`` (``_id`` = ``x:<id>``), ``captures`` (append-only), ``crawls``,
+``media`` (``_id`` = sha256), ``events``, ``jobs``, ``sources``. Bodies live in GridFS
+buckets keyed by sha256, so identical bytes are stored once.
+
+Updates filter on ``_id`` only: on nx-27017 any other filter in an update is a full scan.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, BinaryIO
+
+import gridfs
+import pymongo
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
+
+BODY_BUCKET = "bodies"
+MEDIA_BUCKET = "mediafiles"
+
+_seq = itertools.count()
+
+
+def new_id(prefix: str = "") -> str:
+    """Time-sortable unique id: ``<ms since epoch, base36><pid><counter>``."""
+    ms = int(time.time() * 1000)
+    return f"{prefix}{_b36(ms):>9}{_b36(os.getpid() % 46656):>3}{_b36(next(_seq) % 1679616):>4}".replace(" ", "0")
+
+
+def _b36(n: int) -> str:
+    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = chars[r] + out
+        if n == 0:
+            return out
+
+
+INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
+    "articles": [
+        ([("domain", 1), ("published_at", -1)], {}),
+        ([("published_at", -1)], {}),
+        ([("references.post_id", 1)], {}),
+        ([("language", 1)], {}),
+        ([("next_check_at", 1)], {}),
+        ([("title", "text"), ("body_text", "text")], {"name": "article_text", "default_language": "none"}),
+    ],
+    "posts": [
+        ([("author.handle_lc", 1), ("created_at", -1)], {}),
+        ([("created_at", -1)], {}),
+        ([("status", 1)], {}),
+        ([("next_check_at", 1)], {}),
+        ([("text", "text")], {"name": "post_text", "default_language": "none"}),
+    ],
+    "captures": [
+        ([("target_id", 1), ("fetched_at", 1)], {}),
+        ([("crawl_id", 1)], {}),
+        ([("requested_url", 1)], {}),
+    ],
+    "crawls": [([("started_at", -1)], {})],
+    "events": [([("created_at", 1)], {}), ([("type", 1), ("created_at", 1)], {})],
+    "jobs": [([("status", 1), ("priority", -1), ("created_at", 1)], {})],
+    "media": [([("source_urls", 1)], {})],
+}
+
+
+class Archive:
+    """Typed reads and writes over one Receipts database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.articles = db["articles"]
+        self.posts = db["posts"]
+        self.captures = db["captures"]
+        self.crawls = db["crawls"]
+        self.media = db["media"]
+        self.events = db["events"]
+        self.jobs = db["jobs"]
+        self.sources = db["sources"]
+        self._buckets: dict[str, gridfs.GridFSBucket] = {}
+
+    # -- set-up -----------------------------------------------------------------------------
+    def ensure_indexes(self) -> None:
+        for name, specs in INDEXES.items():
+            existing = set(self.db[name].index_information())
+            for keys, opts in specs:
+                if opts.get("name") in existing:
+                    continue
+                try:
+                    self.db[name].create_index(keys, **opts)
+                except OperationFailure:
+                    # nx-27017 does not list text indexes and refuses to create one twice
+                    if not any(kind == "text" for _, kind in keys):
+                        raise
+
+    # -- blobs ------------------------------------------------------------------------------
+    def bucket(self, name: str) -> gridfs.GridFSBucket:
+        if name not in self._buckets:
+            self._buckets[name] = gridfs.GridFSBucket(self.db, bucket_name=name)
+        return self._buckets[name]
+
+    def has_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bool:
+        for _ in self.bucket(bucket).find({"_id": sha256}).limit(1):
+            return True
+        return False
+
+    def put_blob(self, data: bytes, bucket: str = BODY_BUCKET, filename: str | None = None,
+                 content_type: str | None = None) -> str:
+        """Store *data* once under its sha256 (content addressing) and return the hash."""
+        digest = sha256_hex(data)
+        self.put_blob_stream(io.BytesIO(data), digest, bucket, filename, content_type)
+        return digest
+
+    def put_blob_stream(self, stream: BinaryIO, sha256: str, bucket: str = BODY_BUCKET,
+                        filename: str | None = None, content_type: str | None = None) -> bool:
+        """Store a stream whose sha256 the caller computed; False when already stored."""
+        if self.has_blob(sha256, bucket):
+            return False
+        try:
+            self.bucket(bucket).upload_from_stream_with_id(
+                sha256, filename or sha256, stream, metadata={"sha256": sha256, "content_type": content_type})
+        except (DuplicateKeyError, gridfs.errors.FileExists):
+            return False  # a concurrent writer stored the same bytes first
+        return True
+
+    def get_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bytes | None:
+        try:
+            return self.bucket(bucket).open_download_stream(sha256).read()
+        except gridfs.errors.NoFile:
+            return None
+
+    def open_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> gridfs.GridOut | None:
+        try:
+            return self.bucket(bucket).open_download_stream(sha256)
+        except gridfs.errors.NoFile:
+            return None
+
+    # -- crawls -----------------------------------------------------------------------------
+    def start_crawl(self, crawl: Crawl) -> None:
+        self.crawls.replace_one({"_id": crawl.id}, crawl.to_doc(), upsert=True)
+
+    def update_crawl(self, crawl_id: str, fields: dict[str, Any], push_errors: Iterable[dict] = ()) -> None:
+        update: dict[str, Any] = {"$set": fields}
+        errors = list(push_errors)
+        if errors:
+            update["$push"] = {"errors": {"$each": errors}}
+        self.crawls.update_one({"_id": crawl_id}, update)
+
+    def get_crawl(self, crawl_id: str) -> Crawl | None:
+        doc = self.crawls.find_one({"_id": crawl_id})
+        return Crawl.from_doc(doc) if doc else None
+
+    # -- captures ---------------------------------------------------------------------------
+    def add_capture(self, capture: Capture, body: bytes | None = None) -> Capture:
+        """Append a capture (never rewritten); the body goes to GridFS by sha256."""
+        if body is not None:
+            capture.body_sha256 = self.put_blob(body, BODY_BUCKET, content_type=capture.content_type)
+            capture.body_size = len(body)
+            capture.body_ref = f"gridfs:{BODY_BUCKET}/{capture.body_sha256}"
+        try:
+            self.captures.insert_one(capture.to_doc())
+        except DuplicateKeyError:
+            pass  # replayed from the spool: already stored
+        return capture
+
+    def captures_for(self, target_id: str) -> list[Capture]:
+        docs = self.captures.find({"target_id": target_id}).sort([("fetched_at", 1), ("_id", 1)])
+        return [Capture.from_doc(d) for d in docs]
+
+    # -- articles ---------------------------------------------------------------------------
+    def get_article(self, article_id: str) -> Article | None:
+        doc = self.articles.find_one({"_id": article_id})
+        return Article.from_doc(doc) if doc else None
+
+    def save_article(self, article: Article, capture_id: str | None) -> Article:
+        """Insert or update an article, merging references with what earlier crawls learned.
+
+        A reference seen before keeps its resolution, candidates, quote check and screenshot
+        unless this crawl produced new ones.
+        """
+        existing = self.get_article(article.id)
+        now = utcnow()
+        if existing:
+            old = {r.key: r for r in existing.references}
+            merged: list[Reference] = []
+            for ref in article.references:
+                prev = old.get(ref.key)
+                if prev is not None:
+                    for field in ("quote_check", "resolution", "screenshot_sha256"):
+                        if getattr(ref, field) is None and getattr(prev, field) is not None:
+                            setattr(ref, field, getattr(prev, field))
+                    if not ref.candidates and prev.candidates:
+                        ref.candidates = prev.candidates
+                    if ref.post_id is None and prev.post_id and prev.resolution is not None:
+                        ref.post_id = prev.post_id
+                merged.append(ref)
+            article.references = merged
+            article.first_seen_at = existing.first_seen_at
+            article.check_count = existing.check_count
+            article.next_check_at = existing.next_check_at
+            article.capture_ids = existing.capture_ids
+        if capture_id and capture_id not in article.capture_ids:
+            article.capture_ids = [*article.capture_ids, capture_id]
+        article.last_crawled_at = now
+        article.last_checked_at = now
+        self.articles.replace_one({"_id": article.id}, article.to_doc(), upsert=True)
+        return article
+
+    def set_references(self, article_id: str, references: list[Reference], **fields: Any) -> None:
+        self.articles.update_one(
+            {"_id": article_id},
+            {"$set": {"references": [r.model_dump(mode="python") for r in references], **fields}})
+
+    # -- posts ------------------------------------------------------------------------------
+    def get_post(self, post_id: str) -> Post | None:
+        doc = self.posts.find_one({"_id": post_id})
+        return Post.from_doc(doc) if doc else None
+
+    def save_post(self, post: Post, capture_id: str | None) -> tuple[Post, Post | None]:
+        """Upsert a post fetched now; returns (stored, previous).
+
+        An ``error`` result never overwrites what an earlier fetch learned: it only records
+        the failed check. Media already hashed keep their sha256 when the URL is unchanged.
+        """
+        previous = self.get_post(post.id)
+        now = utcnow()
+        post.last_checked_at = now
+        post.last_capture_id = capture_id or post.last_capture_id
+        if previous is not None:
+            post.first_seen_at = previous.first_seen_at
+            post.check_count = previous.check_count
+            post.next_check_at = previous.next_check_at
+            post.versions = previous.versions
+            post.screenshot_sha256 = post.screenshot_sha256 or previous.screenshot_sha256
+            if post.status in ("error", "deleted", "unavailable"):
+                # keep what was archived; a failure only records the check, a deletion the new status
+                keep = previous.model_copy(update={"last_checked_at": now, "last_capture_id": post.last_capture_id})
+                if post.status != "error":
+                    keep.status, keep.status_reason = post.status, post.status_reason
+                doc = keep.to_doc()
+                doc["last_error"] = post.status_reason if post.status == "error" else None
+                doc["author"]["handle_lc"] = (keep.author.handle or "").lower() or None
+                self.posts.replace_one({"_id": post.id}, doc, upsert=True)
+                return keep, previous
+            known = {m.source_url: m for m in previous.media}
+            for m in post.media:
+                old = known.get(m.source_url)
+                if old is not None and m.sha256 is None:
+                    m.sha256, m.content_type, m.bytes, m.status = old.sha256, old.content_type, old.bytes, old.status
+        if post.text is not None and (not post.versions or post.versions[-1].get("text") != post.text
+                                      or post.versions[-1].get("edit_ids") != post.edit_ids):
+            post.versions = [*post.versions, {"text": post.text, "edit_ids": post.edit_ids,
+                                              "seen_at": now, "capture_id": capture_id}]
+        doc = post.to_doc()
+        doc["author"]["handle_lc"] = (post.author.handle or "").lower() or None
+        doc["last_error"] = None
+        self.posts.replace_one({"_id": post.id}, doc, upsert=True)
+        return post, previous
+
+    def update_post_fields(self, post_id: str, fields: dict[str, Any]) -> None:
+        self.posts.update_one({"_id": post_id}, {"$set": fields})
+
+    # -- events -----------------------------------------------------------------------------
+    def add_event(self, type_: str, subject_id: str, data: dict[str, Any] | None = None,
+                  at: datetime | None = None) -> dict[str, Any]:
+        at = at or utcnow()
+        doc = {"_id": new_id("ev"), "type": type_, "subject_id": subject_id, "created_at": at, "data": data or {}}
+        self.events.insert_one(doc)
+        return doc
+
+
+def sort_newest(cursor: pymongo.cursor.Cursor, field: str = "created_at") -> pymongo.cursor.Cursor:
+    return cursor.sort([(field, -1), ("_id", -1)])

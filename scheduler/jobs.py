@@ -1,0 +1,250 @@
+"""The crawl job queue: MongoDB documents in ``jobs`` with priority, leases, attempts and backoff.
+
+A job is ``queued`` → ``running`` (claimed by one worker under a lease the worker renews) →
+``done`` or ``failed``; a crash or timeout hands it back to ``queued`` with a backoff until its
+attempts run out. Every state change is a compare-and-swap: a whole-document ``find_one_and_replace`` filtered on
+``_id`` and the revision ``rev`` that was read, so two workers can never hold the same job (on
+nx-27017 a non-``_id`` update filter is a full scan, so candidates are first found through the
+``(status, priority, created_at)`` index and then claimed one by one).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+
+from receipts.db.archive import Archive, new_id
+from receipts.models import utcnow
+from receipts.settings import Settings, get_settings
+from scheduler.dates import as_utc
+
+JobKind = Literal["crawl", "recheck_posts", "recheck_article"]
+STATUSES = ("queued", "running", "done", "failed")
+ACTIVE = ("queued", "running")
+
+PRIORITY_ON_DEMAND = 100
+PRIORITY_SOURCE = 10
+PRIORITY_RECHECK = 0
+DEFAULT_MAX_ATTEMPTS = 3
+MAX_BACKOFF = 3600.0
+
+
+def canonical_key(url: str) -> str:
+    """The dedupe key of an article URL (same rules as source polling)."""
+    from scheduler.urls import canonicalize
+
+    return canonicalize(url)
+
+
+def ensure_job_indexes(archive: Archive) -> None:
+    """Indexes the daemon needs beyond ``Archive.ensure_indexes`` (idempotent)."""
+    archive.jobs.create_index([("url_key", 1), ("status", 1)])
+    archive.jobs.create_index([("finished_at", 1)])
+    archive.db["source_seen"].create_index([("source_id", 1)])
+    archive.db["source_articles"].create_index([("article_id", 1)])
+    archive.db["webhook_deliveries"].create_index([("status", 1), ("next_attempt_at", 1)])
+
+
+def backoff_seconds(attempts: int, settings: Settings | None = None) -> float:
+    """Wait before retry *attempts*+1: 2 scheduler ticks, doubling, capped at an hour."""
+    settings = settings or get_settings()
+    base = max(1.0, 2 * settings.scheduler_tick)
+    return min(MAX_BACKOFF, base * 2 ** max(0, attempts - 1))
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobQueue:
+    """All reads and state changes of ``jobs``."""
+
+    def __init__(self, archive: Archive, settings: Settings | None = None) -> None:
+        self.archive = archive
+        self.jobs: Collection = archive.jobs
+        self.settings = settings or get_settings()
+
+    # -- creating ------------------------------------------------------------------------------
+    def enqueue(self, kind: JobKind, *, url: str | None = None, post_ids: list[str] | None = None,
+                priority: int = PRIORITY_ON_DEMAND, origin: str = "api", source_id: str | None = None,
+                options: dict[str, Any] | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                dedupe: bool = False) -> tuple[dict[str, Any], bool]:
+        """Queue a job; returns ``(job, created)``.
+
+        With *dedupe*, a queued or running job for the same canonical URL is returned instead.
+        """
+        url_key = canonical_key(url) if url else None
+        if dedupe and url_key:
+            existing = self.active_for_url(url_key)
+            if existing is not None:
+                return existing, False
+        now = utcnow()
+        doc: dict[str, Any] = {
+            "_id": new_id("jb"), "kind": kind, "url": url, "url_key": url_key, "post_ids": list(post_ids or []),
+            "status": "queued", "priority": priority, "origin": origin, "source_id": source_id,
+            "options": dict(options or {}), "attempts": 0, "max_attempts": max_attempts,
+            "created_at": now, "updated_at": now, "not_before": None, "started_at": None,
+            "finished_at": None, "lease_until": None, "claim": None, "worker": None, "worker_pid": None,
+            "crawl_ids": [], "article_id": None, "errors": [], "history": [], "rev": 0,
+        }
+        self.jobs.insert_one(doc)
+        return doc, True
+
+    def active_for_url(self, url_key: str) -> dict[str, Any] | None:
+        for status in ACTIVE:
+            doc = self.jobs.find_one({"url_key": url_key, "status": status})
+            if doc is not None:
+                return doc
+        return None
+
+    # -- reading -------------------------------------------------------------------------------
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        return self.jobs.find_one({"_id": job_id})
+
+    def ids_with_status(self, status: str) -> list[str]:
+        return [d["_id"] for d in self.jobs.find({"status": status}, {"_id": 1})]
+
+    def depth(self) -> dict[str, int]:
+        return {s: len(self.ids_with_status(s)) for s in STATUSES}
+
+    # -- state changes (compare-and-swap on ``rev``) ---------------------------------------------
+    def _swap(self, doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Replace *doc* with *doc* + *changes* if nobody changed it since it was read.
+
+        Whole-document replaces keep dates typed on nx-27017 (see :mod:`scheduler.dates`).
+        """
+        now = utcnow()
+        new = {**doc, **changes, "rev": int(doc.get("rev", 0)) + 1, "updated_at": now}
+        new.pop("_id", None)
+        return self.jobs.find_one_and_replace({"_id": doc["_id"], "rev": doc.get("rev", 0)}, new,
+                                              return_document=ReturnDocument.AFTER)
+
+    def _held(self, job_id: str, claim: str) -> dict[str, Any] | None:
+        doc = self.get(job_id)
+        if doc is None or doc.get("status") != "running" or doc.get("claim") != claim:
+            return None
+        return doc
+
+    def claim(self, worker: str, lease: float | None = None, now: datetime | None = None) -> dict[str, Any] | None:
+        """Atomically take the best runnable queued job (highest priority, then oldest)."""
+        now = now or utcnow()
+        lease = lease or self.settings.job_lease
+        cursor = self.jobs.find({"status": "queued"}, {"_id": 1, "not_before": 1}).sort(
+            [("priority", -1), ("created_at", 1), ("_id", 1)]).limit(200)
+        for cand in list(cursor):
+            not_before = as_utc(cand.get("not_before"))
+            if not_before is not None and not_before > now:
+                continue
+            doc = self.get(cand["_id"])
+            if doc is None or doc.get("status") != "queued":
+                continue
+            token = secrets.token_hex(8)
+            claimed = self._swap(doc, {
+                "status": "running", "claim": token, "worker": worker, "started_at": now, "finished_at": None,
+                "lease_until": now + timedelta(seconds=lease), "attempts": int(doc.get("attempts", 0)) + 1,
+                "history": [*doc.get("history", []), {"at": now, "event": "claimed", "worker": worker}]})
+            if claimed is not None:
+                return claimed
+        return None
+
+    def renew(self, job_id: str, claim: str, lease: float | None = None) -> bool:
+        """Extend the lease; False when the claim was lost (the job must then be abandoned)."""
+        lease = lease or self.settings.job_lease
+        for _ in range(3):
+            doc = self._held(job_id, claim)
+            if doc is None:
+                return False
+            if self._swap(doc, {"lease_until": utcnow() + timedelta(seconds=lease)}) is not None:
+                return True
+        return False
+
+    def add_crawl(self, job_id: str, claim: str, crawl_id: str, worker_pid: int | None = None) -> bool:
+        for _ in range(3):
+            doc = self._held(job_id, claim)
+            if doc is None:
+                return False
+            if self._swap(doc, {"crawl_ids": [*doc.get("crawl_ids", []), crawl_id], "worker_pid": worker_pid}):
+                return True
+        return False
+
+    # -- finishing -----------------------------------------------------------------------------
+    def complete(self, job_id: str, claim: str, **fields: Any) -> dict[str, Any] | None:
+        return self._finish(job_id, claim, {"status": "done", "finished_at": utcnow(), **fields})
+
+    def fail(self, job_id: str, claim: str, error: str, *, retry: bool = True, **fields: Any) -> dict[str, Any] | None:
+        """Record a failed attempt: back to ``queued`` with backoff, or ``failed`` when out of attempts."""
+        def changes(doc: dict[str, Any]) -> dict[str, Any]:
+            now = utcnow()
+            attempts = int(doc.get("attempts", 0))
+            entry = {"at": now, "error": error, "attempt": attempts}
+            base = {**fields, "errors": [*doc.get("errors", []), entry]}
+            if retry and attempts < int(doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS)):
+                wait = backoff_seconds(attempts, self.settings)
+                return {**base, "status": "queued", "not_before": now + timedelta(seconds=wait)}
+            return {**base, "status": "failed", "finished_at": now}
+
+        return self._finish(job_id, claim, changes)
+
+    def hand_back(self, job_id: str, claim: str, reason: str = "worker shutting down") -> dict[str, Any] | None:
+        """Return a running job to the queue without counting the attempt (graceful drain)."""
+        return self._finish(job_id, claim, lambda doc: {
+            "status": "queued", "not_before": None, "attempts": max(0, int(doc.get("attempts", 1)) - 1),
+            "history": [*doc.get("history", []), {"at": utcnow(), "event": "handed_back", "reason": reason}]})
+
+    def _finish(self, job_id: str, claim: str,
+                changes: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+        for _ in range(3):
+            doc = self._held(job_id, claim)
+            if doc is None:
+                return None
+            update = changes(doc) if callable(changes) else changes
+            new = self._swap(doc, {"claim": None, "lease_until": None, "worker_pid": None, **update})
+            if new is not None:
+                return new
+        return None
+
+    def reap_expired(self, now: datetime | None = None) -> list[str]:
+        """Hand back running jobs whose lease expired (their worker died); returns their ids."""
+        now = now or utcnow()
+        reaped: list[str] = []
+        for cand in list(self.jobs.find({"status": "running"}, {"_id": 1, "lease_until": 1})):
+            lease_until = as_utc(cand.get("lease_until"))
+            if lease_until is not None and lease_until >= now:
+                continue
+            doc = self.get(cand["_id"])
+            if doc is None or doc.get("status") != "running":
+                continue
+            lease_until = as_utc(doc.get("lease_until"))
+            if lease_until is not None and lease_until >= now:
+                continue
+            attempts = int(doc.get("attempts", 0))
+            entry = {"at": now, "error": f"lease expired: worker {doc.get('worker')} stopped renewing",
+                     "attempt": attempts}
+            if attempts < int(doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS)):
+                fields: dict[str, Any] = {"status": "queued", "not_before": None}
+            else:
+                fields = {"status": "failed", "finished_at": now}
+            if self._swap(doc, {**fields, "claim": None, "lease_until": None, "worker_pid": None,
+                                "errors": [*doc.get("errors", []), entry]}) is not None:
+                reaped.append(doc["_id"])
+                self._close_orphan_crawl(doc, entry["error"])
+        return reaped
+
+    def _close_orphan_crawl(self, job: dict[str, Any], reason: str) -> None:
+        """The dead worker's crawl never finished: record that, so it does not look running forever."""
+        crawl_ids = job.get("crawl_ids") or []
+        if not crawl_ids:
+            return
+        crawl = self.archive.crawls.find_one({"_id": crawl_ids[-1]}, {"finished_at": 1, "url": 1})
+        if crawl is None or crawl.get("finished_at") is not None:
+            return
+        now = utcnow()
+        self.archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": now},
+                                  push_errors=[{"url": crawl.get("url"), "error": reason, "fatal": True, "at": now}])

@@ -1,0 +1,226 @@
+"""The worker pool: threads that claim jobs and run each in a ``scheduler.worker_main`` subprocess.
+
+The thread renews the job's lease while the subprocess runs, kills it at the job timeout, and
+turns its outcome into the job's next state. On drain (SIGTERM) no new job is claimed; a running
+crawl may finish until the drain deadline, after which it is stopped and handed back to the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from receipts.db import get_database
+from receipts.db.archive import Archive, new_id
+from receipts.models import utcnow
+from receipts.settings import Settings, get_settings
+from scheduler.dates import pushed_items
+from scheduler.jobs import JobQueue, worker_identity
+from scheduler.rechecks import schedule_after_crawl
+
+log = logging.getLogger(__name__)
+
+FINISHED_OK = ("done", "done_with_errors", "degraded")
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"worker killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"worker killed by signal {-code}"
+    return f"worker exited with code {code}"
+
+
+def _last_line(path: Path, limit: int = 300) -> str | None:
+    """The last non-empty line of a worker log (usually the exception), for the job's error."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 8192))
+            lines = [ln.strip() for ln in fh.read().decode(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return None
+    return lines[-1][:limit] if lines else None
+
+
+class WorkerPool:
+    """*size* threads, each running at most one job subprocess at a time."""
+
+    def __init__(self, size: int, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.size = max(0, size)
+        self.archive = Archive(get_database(self.settings))
+        self.queue = JobQueue(self.archive, self.settings)
+        self.identity = worker_identity()
+        self.stopping = threading.Event()
+        self.drain_deadline: float | None = None
+        self.threads: list[threading.Thread] = []
+        self.busy: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        for n in range(self.size):
+            thread = threading.Thread(target=self._loop, args=(n,), name=f"worker-{n}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def wake(self) -> None:
+        """A job was queued: let idle workers look now instead of at the next tick."""
+        self._wake.set()
+
+    def drain(self, grace: float) -> None:
+        """Stop claiming; let running crawls finish for *grace* seconds, then hand them back."""
+        self.drain_deadline = time.monotonic() + grace
+        self.stopping.set()
+        self._wake.set()
+        for thread in self.threads:
+            thread.join(grace + 15)
+
+    @property
+    def busy_count(self) -> int:
+        with self._lock:
+            return len(self.busy)
+
+    def alive(self) -> int:
+        return sum(t.is_alive() for t in self.threads)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def _loop(self, n: int) -> None:
+        owner = f"{self.identity}/w{n}"
+        while not self.stopping.is_set():
+            try:
+                self.queue.reap_expired()
+                job = self.queue.claim(owner)
+            except Exception:
+                log.exception("claiming a job failed")
+                job = None
+            if job is None:
+                self._wake.wait(self.settings.scheduler_tick)
+                self._wake.clear()
+                continue
+            try:
+                self._run(job, owner)
+            except Exception:
+                log.exception("job %s: worker error", job["_id"])
+                self.queue.fail(job["_id"], job["claim"], "internal worker error")
+
+    def _run(self, job: dict[str, Any], owner: str) -> None:
+        job_id, claim = job["_id"], job["claim"]
+        crawl_id = new_id("cr")
+        started = time.monotonic()
+        log_path = self.settings.data_dir / "logs" / "jobs" / f"{job_id}-{crawl_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log_file:
+            proc = subprocess.Popen([sys.executable, "-m", "scheduler.worker_main", job_id, crawl_id],
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True)
+        with self._lock:
+            self.busy[job_id] = {"pid": proc.pid, "crawl_id": crawl_id, "owner": owner}
+        log.info("job started", extra={"job_id": job_id, "kind": job.get("kind"), "url": job.get("url"),
+                                       "crawl_id": crawl_id, "worker_pid": proc.pid, "attempt": job.get("attempts")})
+        try:
+            if not self.queue.add_crawl(job_id, claim, crawl_id, proc.pid):
+                self._stop(proc)
+                return
+            outcome = self._supervise(job_id, claim, proc, started)
+        finally:
+            with self._lock:
+                self.busy.pop(job_id, None)
+        self._settle(job, crawl_id, proc.returncode, outcome, time.monotonic() - started, log_path)
+
+    def _supervise(self, job_id: str, claim: str, proc: subprocess.Popen, started: float) -> str:
+        renew_every = max(0.2, self.settings.job_lease / 3)
+        while True:
+            try:
+                proc.wait(timeout=renew_every)
+                return "exited"
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() - started > self.settings.job_timeout:
+                self._stop(proc)
+                return "timeout"
+            if self.drain_deadline is not None and time.monotonic() > self.drain_deadline:
+                self._stop(proc)
+                return "drained"
+            try:
+                if not self.queue.renew(job_id, claim):
+                    self._stop(proc)
+                    return "lost"
+            except Exception:
+                log.exception("job %s: renewing the lease failed", job_id)
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen) -> None:
+        if proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    # -- outcome -------------------------------------------------------------------------------
+    def _settle(self, job: dict[str, Any], crawl_id: str, code: int | None, outcome: str, seconds: float,
+                log_path: Path) -> None:
+        job_id, claim = job["_id"], job["claim"]
+        crawl = self.archive.crawls.find_one({"_id": crawl_id})
+        finished = crawl is not None and crawl.get("finished_at") is not None
+        extra = {"job_id": job_id, "crawl_id": crawl_id, "seconds": round(seconds, 3), "outcome": outcome,
+                 "worker_log": str(log_path)}
+        if outcome == "lost":
+            log.warning("job lease lost; abandoned", extra=extra)
+            self._close_crawl(crawl, "lease lost")
+            return
+        if finished and crawl is not None and crawl.get("status") in FINISHED_OK:
+            done = self.queue.complete(job_id, claim, article_id=crawl.get("article_id"),
+                                       stats=crawl.get("stats") or {}, crawl_status=crawl.get("status"))
+            if done is not None:
+                schedule_after_crawl(self.archive, done, crawl, self.settings)
+                self._link_source(done, crawl)
+            log.info("job done", extra={**extra, "crawl_status": crawl.get("status")})
+            return
+        if finished and crawl is not None:
+            errors = [e for e in pushed_items(crawl.get("errors")) if isinstance(e, dict)]
+            message = errors[0].get("error") if errors else "crawl failed"
+            self.queue.fail(job_id, claim, str(message), retry=False, crawl_status=crawl.get("status"),
+                            stats=crawl.get("stats") or {})
+            if job.get("kind") == "recheck_posts":
+                schedule_after_crawl(self.archive, job, crawl, self.settings)
+            log.warning("job failed", extra={**extra, "error": message})
+            return
+        if outcome == "drained":
+            self._close_crawl(crawl, "stopped: daemon shutting down")
+            self.queue.hand_back(job_id, claim)
+            log.info("job handed back", extra=extra)
+            return
+        reason = (f"timed out after {self.settings.job_timeout:.0f}s" if outcome == "timeout"
+                  else _describe_exit(code if code is not None else -1))
+        last = _last_line(log_path)
+        if last and outcome != "timeout" and (code or 0) > 0:
+            reason = f"{reason}: {last}"
+        self._close_crawl(crawl, reason)
+        self.queue.fail(job_id, claim, reason, retry=True)
+        log.warning("job attempt failed", extra={**extra, "error": reason})
+
+    def _close_crawl(self, crawl: dict[str, Any] | None, reason: str) -> None:
+        if crawl is None or crawl.get("finished_at") is not None:
+            return
+        self.archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": utcnow()},
+                                  push_errors=[{"url": crawl.get("url"), "error": reason, "fatal": True, "at": utcnow()}])
+
+    def _link_source(self, job: dict[str, Any], crawl: dict[str, Any]) -> None:
+        source_id, article_id = job.get("source_id"), crawl.get("article_id")
+        if not source_id or not article_id:
+            return
+        self.archive.db["source_articles"].update_one(
+            {"_id": f"{source_id} {article_id}"},
+            {"$setOnInsert": {"source_id": source_id, "article_id": article_id, "created_at": utcnow()}}, upsert=True)

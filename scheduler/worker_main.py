@@ -1,0 +1,55 @@
+"""One job in a fresh process: ``python -m scheduler.worker_main JOB_ID CRAWL_ID``.
+
+A Twisted reactor cannot be restarted, so every crawl gets its own interpreter. The parent (a
+daemon worker thread) owns the job's lease and state; this process only runs the crawl and
+exits. If the parent dies, this process stops too, so its lease expires and another worker
+takes the job over.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+from receipts.db import get_database
+from receipts.db.archive import Archive
+
+EXIT_NO_JOB = 3
+EXIT_ORPHANED = 70
+CRAWL_KIND = {"crawl": "crawl", "recheck_posts": "recheck", "recheck_article": "recheck"}
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(EXIT_ORPHANED)
+        time.sleep(0.5)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        sys.stderr.write("usage: python -m scheduler.worker_main JOB_ID CRAWL_ID\n")
+        return 2
+    job_id, crawl_id = argv
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    job = Archive(get_database()).jobs.find_one({"_id": job_id})
+    if job is None:
+        sys.stderr.write(f"no job {job_id}\n")
+        return EXIT_NO_JOB
+    from receipts.crawl import run_crawl
+
+    options = {**(job.get("options") or {}), "job_id": job_id}
+    url = job.get("url") if job.get("kind") != "recheck_posts" else None
+    run_crawl(url, post_ids=list(job.get("post_ids") or []), crawl_id=crawl_id,
+              kind=CRAWL_KIND.get(job.get("kind", "crawl"), "crawl"), options=options)
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    from receipts.db import close_all
+
+    close_all()
+    sys.exit(code)

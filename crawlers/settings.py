@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawlers.browser import browser_settings
 from receipts.settings import Settings, get_settings
 
 BOT_NAME = "receipts"
@@ -50,11 +51,16 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
             "crawlers.middlewares.origin_map.OriginMapMiddleware": 950,
         },
         "ITEM_PIPELINES": {
+            "pipelines.media.MediaPipeline": 300,
             "pipelines.storage.StoragePipeline": 800,
         },
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
+        "EXTENSIONS": {
+            "scrapy.extensions.telnet.TelnetConsole": None,
+            "pipelines.evidence.EvidenceExtension": 500,
+        },
         "RECEIPTS_ORIGIN_MAP": s.origin_map,
     }
+    values.update(browser_settings(s, enabled=overrides.pop("RECEIPTS_BROWSER", s.browser_enabled)))
     values.update(overrides)
     return values
 

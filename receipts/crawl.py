@@ -48,7 +48,10 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
     archive.ensure_indexes()
     crawl_id = crawl_id or new_id("cr")
     archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))
-    process = CrawlerProcess(build_settings(LOG_INSTALL_ROOT_HANDLER=False, **(scrapy_overrides or {})))
+    overrides = dict(scrapy_overrides or {})
+    if "browser" in options:
+        overrides["RECEIPTS_BROWSER"] = bool(options["browser"]) and get_settings().browser_enabled
+    process = CrawlerProcess(build_settings(LOG_INSTALL_ROOT_HANDLER=False, **overrides))
     process.crawl(ArticleSpider, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options)
     process.start()
     return crawl_id

@@ -34,6 +34,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         "RETRY_TIMES": s.retry_times,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "RETRY_MAX_WAIT": s.retry_max_wait,
+        "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",  # recorded on the capture and the crawl instead
         "REDIRECT_MAX_TIMES": 10,
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 0.0,

@@ -151,11 +151,11 @@ class Archive:
         self.crawls.replace_one({"_id": crawl.id}, crawl.to_doc(), upsert=True)
 
     def update_crawl(self, crawl_id: str, fields: dict[str, Any], push_errors: Iterable[dict] = ()) -> None:
-        update: dict[str, Any] = {"$set": fields}
         errors = list(push_errors)
-        if errors:
-            update["$push"] = {"errors": {"$each": errors}}
-        self.crawls.update_one({"_id": crawl_id}, update)
+        if errors:  # read-modify-write: one writer per crawl, and nx-27017 mangles $push/$each of dates
+            current = self.crawls.find_one({"_id": crawl_id}, {"errors": 1}) or {}
+            fields = {**fields, "errors": [*current.get("errors", []), *errors]}
+        self.crawls.update_one({"_id": crawl_id}, {"$set": fields})
 
     def get_crawl(self, crawl_id: str) -> Crawl | None:
         doc = self.crawls.find_one({"_id": crawl_id})

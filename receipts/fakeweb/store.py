@@ -13,7 +13,7 @@ from receipts.fakeweb.catalog import Body, catalog_bodies, initial_states, snowf
 
 STATES = frozenset({
     "live", "deleted", "suspended", "protected", "age_restricted", "empty", "notfound",
-    "error503", "error429", "flaky503", "login_required", "browser_only",
+    "error503", "error429", "flaky503", "login_required", "browser_only", "oembed_only",
 })
 FLAKY_FAILURES = 2  # flaky503: the first N requests of an ID (per endpoint) fail with 503
 

@@ -63,4 +63,4 @@ def tweet_result(store: Store, query: Mapping[str, str]) -> Response:
         return Response(404, b"", JSON_TYPE)
     if state == "error429":
         return too_many_requests()
-    return unavailable()  # error503, browser_only
+    return unavailable()  # error503, browser_only, oembed_only (syndication down, oEmbed up)

@@ -49,6 +49,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.retry.RetryAfterMiddleware": 550,
             "crawlers.middlewares.capture.CaptureMiddleware": 560,
+            "crawlers.middlewares.ssrf.SSRFMiddleware": 940,
             "crawlers.middlewares.origin_map.OriginMapMiddleware": 950,
         },
         "ITEM_PIPELINES": {
@@ -60,6 +61,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
             "pipelines.evidence.EvidenceExtension": 500,
         },
         "RECEIPTS_ORIGIN_MAP": s.origin_map,
+        "RECEIPTS_ALLOW_PRIVATE": s.allow_private,
     }
     values.update(browser_settings(s, enabled=overrides.pop("RECEIPTS_BROWSER", s.browser_enabled)))
     values.update(overrides)

@@ -22,7 +22,7 @@ class BadURL(ValueError):
     """A user-supplied URL that Receipts will not fetch; the message is one line for the user."""
 
 
-def _blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
@@ -42,7 +42,7 @@ def check_public_host(host: str, port: int | None = None) -> None:
         raise BadURL(f"cannot resolve host {host!r}: {exc}") from exc
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if _blocked_ip(ip):
+        if blocked_ip(ip):
             raise BadURL(f"refusing to fetch {host}: it resolves to a non-public address ({ip}); "
                          "set RECEIPTS_ALLOW_PRIVATE=1 to allow")
 

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import gridfs
 import pymongo
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -73,6 +74,44 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "jobs": [([("status", 1), ("priority", -1), ("created_at", 1)], {})],
     "media": [([("source_urls", 1)], {})],
 }
+
+
+def _has_date(value: Any) -> bool:
+    return isinstance(value, datetime)
+
+
+def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, inc: dict[str, int] | None = None,
+               upsert: bool = False) -> bool:
+    """``$set`` (and ``$inc``) on one document by ``_id``, safe for datetimes everywhere.
+
+    nx-27017 stores a top-level datetime given to ``$set`` on an existing document as a
+    string; so when *fields* hold a datetime the document is read, changed and replaced
+    (one writer per document in Receipts: crawls, posts and jobs are owned by their runner).
+    Returns whether a document was written.
+    """
+    if not any(_has_date(v) for v in fields.values()):
+        update: dict[str, Any] = {"$set": fields} if fields else {}
+        if inc:
+            update["$inc"] = inc
+        if not update:
+            return False
+        result = collection.update_one({"_id": doc_id}, update, upsert=upsert)
+        return bool(result.matched_count or result.upserted_id is not None)
+    doc = collection.find_one({"_id": doc_id})
+    if doc is None:
+        if not upsert:
+            return False
+        doc = {"_id": doc_id}
+    for key, value in fields.items():
+        target = doc
+        *parents, last = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    for key, value in (inc or {}).items():
+        doc[key] = doc.get(key, 0) + value
+    collection.replace_one({"_id": doc_id}, doc, upsert=True)
+    return True
 
 
 class Archive:
@@ -155,7 +194,7 @@ class Archive:
         if errors:  # read-modify-write: one writer per crawl, and nx-27017 mangles $push/$each of dates
             current = self.crawls.find_one({"_id": crawl_id}, {"errors": 1}) or {}
             fields = {**fields, "errors": [*current.get("errors", []), *errors]}
-        self.crawls.update_one({"_id": crawl_id}, {"$set": fields})
+        set_fields(self.crawls, crawl_id, fields)
 
     def get_crawl(self, crawl_id: str) -> Crawl | None:
         doc = self.crawls.find_one({"_id": crawl_id})
@@ -218,9 +257,8 @@ class Archive:
         return article
 
     def set_references(self, article_id: str, references: list[Reference], **fields: Any) -> None:
-        self.articles.update_one(
-            {"_id": article_id},
-            {"$set": {"references": [r.model_dump(mode="python") for r in references], **fields}})
+        set_fields(self.articles, article_id,
+                   {"references": [r.model_dump(mode="python") for r in references], **fields})
 
     # -- posts ------------------------------------------------------------------------------
     def get_post(self, post_id: str) -> Post | None:
@@ -269,7 +307,7 @@ class Archive:
         return post, previous
 
     def update_post_fields(self, post_id: str, fields: dict[str, Any]) -> None:
-        self.posts.update_one({"_id": post_id}, {"$set": fields})
+        set_fields(self.posts, post_id, fields)
 
     # -- events -----------------------------------------------------------------------------
     def add_event(self, type_: str, subject_id: str, data: dict[str, Any] | None = None,

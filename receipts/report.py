@@ -40,7 +40,8 @@ def post_json(post: Post) -> dict[str, Any]:
         "text": post.text, "created_at": _iso(post.created_at), "status": post.status,
         "status_reason": post.status_reason, "route": post.route,
         "media": [{"type": m.type, "source_url": m.source_url, "sha256": m.sha256,
-                   "content_type": m.content_type, "bytes": m.bytes} for m in post.media],
+                   "content_type": m.content_type, "bytes": m.bytes, "status": m.status,
+                   "width": m.width, "height": m.height, "duration_ms": m.duration_ms} for m in post.media],
         "quoted_post_id": post.quoted_post_id, "reply_to_post_id": post.reply_to_post_id,
         "screenshot_sha256": post.screenshot_sha256,
     }
@@ -91,6 +92,13 @@ def render_text(report: dict[str, Any]) -> str:
             qc = ref.get("quote_check")
             if qc:
                 lines.append(f"       quote check: {qc['verdict']} (similarity {qc['similarity']:.2f})")
+                for problem in qc.get("mismatches") or []:
+                    lines.append(f"         {problem}")
+                for change in (qc.get("diff") or [])[:5]:
+                    lines.append(f"         {change['op']}: article “{change['article']}” / post “{change['post']}”")
+            res = ref.get("resolution")
+            if res:
+                lines.append(f"       found via {res['provider']} (score {res['score']:.2f}) for {res['query']}")
     crawl = report["crawl"]
     lines.append(f"crawl {crawl['id']}: {crawl['status']}, {crawl['requests']} requests, "
                  f"{len(report['posts'])} post(s) archived, {len(crawl['errors'])} error(s)")

@@ -2,17 +2,40 @@
 
 Placed just below the retry middleware, it sees each attempt (retried 503s included) and
 each transport error, with the original URL restored by the origin-map middleware.
+
+``meta["capture_body"] = False`` (media downloads): a 2xx body is hashed but not copied into
+the ``bodies`` bucket; the media pipeline stores those bytes once in ``mediafiles`` and the
+capture's ``body_ref`` is ``gridfs:mediafiles/<sha256>``. Error bodies are always kept.
 """
 
 from __future__ import annotations
+
+import logging
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from pipelines.storage import get_writer
-from receipts.db.archive import new_id
-from receipts.models import Capture
+from pipelines.storage import ArchiveWriter, get_writer
+from receipts.db.archive import MEDIA_BUCKET, new_id
+from receipts.models import Capture, sha256_hex
+
+log = logging.getLogger(__name__)
+
+
+def _add_capture_body_elsewhere(writer: ArchiveWriter, capture: Capture, body: bytes, request: Request,
+                                response: Response) -> None:
+    """Like ``writer.add_capture`` (hooks see the body) but the archive gets no body to store."""
+    capture.body_sha256 = sha256_hex(body)
+    capture.body_size = len(body)
+    capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
+    for hook in writer.capture_hooks:
+        try:
+            hook(capture, body, request, response)
+        except Exception:  # evidence hooks must never break the crawl
+            log.exception("capture hook failed for %s", capture.requested_url)
+    writer.archive.add_capture(capture, None)
+    writer.captures += 1
 
 
 def _headers(h) -> dict[str, str]:  # scrapy Headers → plain dict, repeated values joined
@@ -39,11 +62,12 @@ class CaptureMiddleware:
             target_type=meta.get("target_type", "link"),
             target_id=meta.get("target_id"),
             route=meta.get("route", "article"),
-            requested_url=meta.get("requested_url") or meta.get("original_url") or request.url,
+            # this hop's URL in its original form (redirect hops included)
+            requested_url=(meta.get("original_url") if meta.get("transport_url") == request.url else request.url),
             transport_url=meta.get("transport_url"),
             method=request.method,
             request_headers=_headers(request.headers),
-            meta={"attempt": int(meta.get("retry_times", 0)) + 1,
+            meta={"attempt": int(meta.get("retry_times", 0)) + 1, "initial_url": meta.get("requested_url"),
                   "redirect_urls": [u for u in meta.get("redirect_urls", [])]},
         )
 
@@ -55,7 +79,11 @@ class CaptureMiddleware:
         capture.http_status = response.status
         capture.headers = _headers(response.headers)
         capture.content_type = capture.headers.get("Content-Type")
-        get_writer(self.crawler).add_capture(capture, response.body, request=request, response=response)
+        writer = get_writer(self.crawler)
+        if request.meta.get("capture_body", True) is False and 200 <= response.status < 300:
+            _add_capture_body_elsewhere(writer, capture, response.body, request, response)
+        else:
+            writer.add_capture(capture, response.body, request=request, response=response)
         request.meta["capture_id"] = capture.id
         request.meta.setdefault("capture_ids", []).append(capture.id)
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from receipts.models import Article, Post
+from receipts.models import Article, Candidate, Post, Resolution
 
 
 @dataclass
@@ -37,3 +37,31 @@ class CrawlErrorItem:
     error: str
     fatal: bool = False
     context: dict = field(default_factory=dict)
+
+
+@dataclass
+class ScreenshotItem:
+    """A PNG of a post as X shows it (``kind="post"``) or of an embed as an article displayed it."""
+
+    kind: str  # "post" | "embed"
+    subject_id: str  # the post key, "x:ID"
+    png: bytes
+    url: str  # the page the element was on (original URL)
+    dom_text: str = ""
+    article_id: str | None = None
+    ref_key: str | None = None  # the reference this embed screenshot belongs to
+    capture_id: str | None = None  # the page's own capture (the browser navigation)
+    element: str = "article"
+
+
+@dataclass
+class QuoteResolvedItem:
+    """An unlinked quote (``attribution`` reference) after its searches: every candidate with its score,
+    and the post it was linked to when the best one cleared the threshold (else why it stays unresolved)."""
+
+    article_id: str
+    quote_key: str  # the reference's key before resolution ("quote:…")
+    post_id: str | None
+    resolution: Resolution | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    reason: str | None = None

@@ -39,7 +39,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 0.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(s.per_host_concurrency),
-        "DOWNLOAD_DELAY": 0,
+        "DOWNLOAD_DELAY": s.download_delay,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": s.log_level,

@@ -1,11 +1,78 @@
-"""Evidence extension (placeholder until WARC writing lands)."""
+"""Evidence extension: one WARC 1.1 file per crawl, fed by the writer's capture and resource hooks.
+
+On ``spider_opened`` it opens ``RECEIPTS_DATA_DIR/warc/<crawl_id>.warc.gz`` and hooks into the
+crawl's :class:`~pipelines.storage.ArchiveWriter`; every capture gets its records (and its
+``warc_file`` / ``warc_record_id``) before it is stored. On ``spider_closed`` the file is closed,
+its sha256 recorded in the ``warcs`` collection and its name added to the crawl's ``warc_files``.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+
+from pipelines.storage import get_writer
+from receipts.evidence.warc import CrawlWarc, warc_name
+from receipts.models import Capture, utcnow
+from receipts.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class EvidenceExtension:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.warc: CrawlWarc | None = None
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidenceExtension:
-        return cls()
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        writer = get_writer(self.crawler)
+        crawl_id = writer.crawl_id or getattr(spider, "crawl_id", None)
+        if not crawl_id:
+            log.warning("no crawl id: WARC writing disabled")
+            return
+        crawl = writer.archive.get_crawl(crawl_id)
+        provenance = crawl.provenance if crawl else {}
+        self.warc = CrawlWarc(get_settings().warc_dir / warc_name(crawl_id), crawl_id, provenance).open()
+        writer.capture_hooks.append(self.on_capture)
+        writer.resource_hooks.append(self.on_resource)
+
+    def on_capture(self, capture: Capture, body: bytes | None, request: Any, response: Any) -> None:
+        """Runs before the capture is inserted (captures are append-only), so it is annotated here."""
+        if self.warc is None:
+            return
+        span = self.warc.write_capture(capture, body, response)
+        capture.warc_file = self.warc.name
+        capture.warc_record_id = span.record_id
+        capture.meta["warc"] = {"offset": span.offset, "length": span.length}
+
+    def on_resource(self, uri: str, content_type: str, data: bytes, meta: dict[str, Any] | None) -> str | None:
+        if self.warc is None:
+            return None
+        return self.warc.write_resource(uri, content_type, data, meta)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.warc is None:
+            return
+        warc, self.warc = self.warc, None
+        writer = get_writer(self.crawler)
+        sha256, size = warc.close()
+        archive = writer.archive
+        previous = archive.db["warcs"].find_one({"_id": warc.name}) or {}  # a resumed crawl appended
+        archive.db["warcs"].replace_one({"_id": warc.name}, {
+            "_id": warc.name, "crawl_id": warc.crawl_id, "sha256": sha256, "bytes": size,
+            "records": int(previous.get("records", 0)) + warc.records, "closed_at": utcnow(),
+            "resources": [*previous.get("resources", []), *(r.to_doc() for r in warc.resources)],
+        }, upsert=True)
+        crawl = archive.get_crawl(warc.crawl_id)
+        if crawl is not None and warc.name not in crawl.warc_files:
+            archive.update_crawl(warc.crawl_id, {"warc_files": [*crawl.warc_files, warc.name]})

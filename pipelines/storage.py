@@ -7,17 +7,32 @@ each reference with its post's state (``archived`` / ``deleted`` / ``unavailable
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem
+from crawlers.browser.store import store_screenshot
+from crawlers.items import (
+    ArticleItem,
+    CrawlErrorItem,
+    PostItem,
+    QuoteResolvedItem,
+    ReferenceResolvedItem,
+    ScreenshotItem,
+)
+from pipelines.spool import DB_DOWN_ERRORS, Breaker, Spool
 from receipts.changes import article_events, post_events
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.evidence.warc import post_urn
 from receipts.models import Article, Capture, Post, Reference, utcnow
+from receipts.quotes.article import apply_search, check_references, previous_checks, previous_resolutions
+from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +41,29 @@ _KIND_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
 
 
 class ArchiveWriter:
-    """All writes of one crawl. Hooks (``capture_hooks``) let evidence writers see every fetch."""
+    """All writes of one crawl. Hooks let evidence writers see every fetch (``capture_hooks``) and
+    every derived resource such as screenshots or normalised post JSON (``resource_hooks``)."""
 
-    def __init__(self, archive: Archive, crawl_id: str | None) -> None:
+    def __init__(self, archive: Archive, crawl_id: str | None, spool_dir: Path | None = None) -> None:
         self.archive = archive
         self.crawl_id = crawl_id
         self.capture_hooks: list[Any] = []
+        self.resource_hooks: list[Any] = []
         self.captures = 0
+        self.spool = Spool(spool_dir or get_settings().spool_dir, crawl_id)
+        self.breaker = Breaker()
+
+    def guarded(self, write: Any, kind: str, payload: Any) -> bool:
+        """Run *write*; when MongoDB is unreachable spool *payload* instead. True when written now."""
+        try:
+            self.breaker.check()
+            write()
+            return True
+        except DB_DOWN_ERRORS as exc:
+            self.breaker.tripped()
+            log.warning("MongoDB unreachable (%s): spooling %s", type(exc).__name__, kind)
+            self.spool.put(kind, payload)
+            return False
 
     def add_capture(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None) -> Capture:
         for hook in self.capture_hooks:
@@ -40,9 +71,24 @@ class ArchiveWriter:
                 hook(capture, body, request, response)
             except Exception:  # evidence hooks must never break the crawl
                 log.exception("capture hook failed for %s", capture.requested_url)
-        self.archive.add_capture(capture, body)
+        self.guarded(lambda: self.archive.add_capture(capture, body), "capture", (capture, body))
         self.captures += 1
         return capture
+
+    def add_resource(self, uri: str, content_type: str, data: bytes, meta: dict[str, Any] | None = None) -> str | None:
+        """Record a derived resource in the evidence (WARC ``resource`` record); returns its record id.
+
+        ``meta``: ``target_id`` (``x:<id>`` or the article id), ``capture_id`` of the capture it came
+        from, ``kind`` (``post_json``, ``post_screenshot``, ``embed_screenshot``…), anything else
+        worth keeping as provenance.
+        """
+        record_id = None
+        for hook in self.resource_hooks:
+            try:
+                record_id = hook(uri, content_type, data, meta) or record_id
+            except Exception:  # evidence hooks must never break the crawl
+                log.exception("resource hook failed for %s", uri)
+        return record_id
 
     def save_article(self, article: Article, capture_id: str | None) -> Article:
         return self.archive.save_article(article, capture_id)
@@ -92,6 +138,11 @@ class StoragePipeline:
         self.resolved: list[ReferenceResolvedItem] = []
         self.errors: list[dict[str, Any]] = []
         self.fatal = False
+        self.post_shots: dict[str, str] = {}  # post key → screenshot sha256
+        self.embed_shots: dict[str, str] = {}  # reference key → embed screenshot sha256
+        self.quotes: dict[str, QuoteResolvedItem] = {}  # quote key → search outcome
+        self.previous_article: Article | None = None  # as stored before this crawl (quote checks, resolutions)
+        self.degraded = False  # something had to be spooled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -102,24 +153,64 @@ class StoragePipeline:
         return get_writer(self.crawler)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, CrawlErrorItem | ReferenceResolvedItem | QuoteResolvedItem):
+            self.handle(item)  # in-memory only
+        else:
+            self.degraded |= not self.writer.guarded(lambda: self.handle(item), "item", item)
+        return item
+
+    def handle(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
             previous = self.writer.archive.get_article(item.article.id)
+            self.previous_article = previous
             self.writer.save_article(item.article, item.capture_id)
             self.emit(article_events(previous, item.article), item.article.id)
             self.article_id = item.article.id
             self.writer.archive.update_crawl(self.writer.crawl_id or "", {"article_id": self.article_id})
         elif isinstance(item, PostItem):
             stored, previous = self.writer.save_post(item.post, item.capture_id)
+            self.writer.add_resource(post_urn(stored.id), "application/json",
+                                     json.dumps(stored.to_json(), sort_keys=True, ensure_ascii=False).encode(),
+                                     {"target_id": stored.id, "capture_id": item.capture_id, "kind": "post_json"})
             self.emit(post_events(previous, item.post), stored.id)
             if stored.id not in self.post_ids:
                 self.post_ids.append(stored.id)
         elif isinstance(item, ReferenceResolvedItem):
             self.resolved.append(item)
+        elif isinstance(item, QuoteResolvedItem):
+            self.quotes[item.quote_key] = item
+        elif isinstance(item, ScreenshotItem):
+            sha256 = store_screenshot(self.writer, item)
+            shots = self.post_shots if item.kind == "post" else self.embed_shots
+            shots[item.ref_key or item.subject_id] = sha256
         elif isinstance(item, CrawlErrorItem):
             self.errors.append({"url": item.url, "error": item.error, "fatal": item.fatal,
                                 "at": utcnow(), **item.context})
             self.fatal = self.fatal or item.fatal
-        return item
+
+    def replay_spool(self) -> None:
+        """Write what was spooled during an outage, waiting up to RECEIPTS_SPOOL_WAIT for MongoDB."""
+        if not self.writer.spool.pending():
+            return
+        deadline = time.monotonic() + get_settings().spool_wait
+        while True:
+            try:
+                self.writer.archive.db.command("ping")
+                break
+            except DB_DOWN_ERRORS:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        self.writer.breaker.down_until = 0.0
+
+        def write(kind: str, payload: Any) -> None:
+            if kind == "capture":
+                self.writer.archive.add_capture(*payload)
+            else:
+                self.handle(payload)
+
+        replayed = self.writer.spool.replay(write)
+        log.warning("MongoDB is back: %d spooled entries written", replayed)
 
     def emit(self, events: list[tuple[str, dict[str, Any]]], subject_id: str) -> None:
         for type_, data in events:
@@ -128,13 +219,23 @@ class StoragePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         archive = self.writer.archive
+        try:
+            self.replay_spool()
+        except DB_DOWN_ERRORS:
+            log.error("MongoDB still unreachable: %d entries stay in %s for the next run",
+                      len(self.writer.spool.pending()), self.writer.spool.dir)
+            return
+        for post_id, sha256 in self.post_shots.items():  # posts are saved by now, whatever the item order
+            archive.update_post_fields(post_id, {"screenshot_sha256": sha256})
         if self.article_id:
             self.finalize_article(archive, self.article_id)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = self.errors + list(getattr(spider, "errors", []))
         archive.update_crawl(self.writer.crawl_id or "", {
             "finished_at": utcnow(),
-            "status": "failed" if self.fatal or (not self.article_id and not getattr(spider, "post_keys", None)) else ("done_with_errors" if errors else "done"),
+            "status": self.final_status(spider, errors),
+            "degraded": self.degraded,
+            "spooled": self.writer.spool.written,
             "post_ids": self.post_ids,
             "stats": {
                 "requests": int(stats.get("downloader/request_count", 0)),
@@ -146,6 +247,13 @@ class StoragePipeline:
                 "item_errors": len(errors),
             },
         }, push_errors=errors)
+
+    def final_status(self, spider: Spider | None, errors: list[dict[str, Any]]) -> str:
+        if self.fatal or (not self.article_id and not getattr(spider, "post_keys", None)):
+            return "failed"
+        if self.degraded:
+            return "degraded"  # everything was written, late: MongoDB was unreachable for a while
+        return "done_with_errors" if errors else "done"
 
     def finalize_article(self, archive: Archive, article_id: str) -> None:
         article = archive.get_article(article_id)
@@ -162,8 +270,14 @@ class StoragePipeline:
                     ref.status, ref.error = "error", res.error
                 else:
                     continue  # a short link to something that is not a post: not a reference
+            if ref.kind == "attribution" and ref.post_id is None and ref.key in self.quotes:
+                found = self.quotes[ref.key]
+                apply_search(ref, found.post_id, found.resolution, found.candidates, found.reason,
+                             previous_resolutions(self.previous_article).get(ref.key))
             refs.append(ref)
         refs = merge_references(refs)
+        for ref in refs:
+            ref.screenshot_sha256 = self.embed_shots.get(ref.key, ref.screenshot_sha256)
         cites_deleted = cites_edited = False
         for ref in refs:
             if ref.post_id is None:
@@ -179,4 +293,22 @@ class StoragePipeline:
             ref.error = post.status_reason if post.status == "error" else None
             cites_deleted = cites_deleted or post.status == "deleted"
             cites_edited = cites_edited or len(post.edit_ids) > 1 or len(post.versions) > 1
+        self.emit(check_references(archive, article, refs, previous_checks(self.previous_article)), article_id)
         archive.set_references(article_id, refs, cites_deleted=cites_deleted, cites_edited=cites_edited)
+
+
+def replay_leftover_spool(archive: Archive, spool_dir: Path | None = None) -> int:
+    """Write entries an earlier crawl spooled but could not replay (MongoDB stayed down past its end)."""
+    spool = Spool(spool_dir or get_settings().spool_dir, None)
+
+    def write(kind: str, payload: Any) -> None:
+        if kind == "capture":
+            archive.add_capture(*payload)
+        elif isinstance(payload, ArticleItem):
+            archive.save_article(payload.article, payload.capture_id)
+        elif isinstance(payload, PostItem):
+            archive.save_post(payload.post, payload.capture_id)
+        else:
+            log.warning("dropping a spooled %s from an earlier crawl", type(payload).__name__)
+
+    return spool.replay(write, mine_only=False)

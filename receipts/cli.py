@@ -88,16 +88,22 @@ def crawl(
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the crawl report as JSON.")] = False,
     port: Annotated[int, typer.Option(help="Port for the offline demo web (0 = any free port).")] = 0,
+    token: Annotated[bool, typer.Option("--token/--no-token", help="Give the fake X API a bearer token, so "
+                                        "unlinked quotes are searched (--no-token shows them unresolved).")] = True,
 ) -> None:
     """Serve the bundled offline demo (a news article + a fake X) on loopback, crawl it, print the report."""
-    from receipts.fakeweb import FakeWeb
     from receipts.fakeweb import ARTICLE_URL as DEMO_ARTICLE_URL
+    from receipts.fakeweb import FakeWeb
 
     _setup_logging()
     web = FakeWeb(port=port).start()
     try:
         mapping = {**web.origin_map(), **get_settings().origin_map}
         os.environ["RECEIPTS_ORIGIN_MAP"] = json.dumps(mapping)
+        # the fake X API accepts any bearer; never hand it a real token from the environment
+        os.environ.pop("RECEIPTS_X_BEARER_TOKEN", None)
+        if token:
+            os.environ["RECEIPTS_X_BEARER_TOKEN"] = "demo-token"
         reset_settings()
         if not as_json:
             err.print(f"demo web on {web.base_url}; crawling {DEMO_ARTICLE_URL}", highlight=False)
@@ -116,6 +122,8 @@ def demo(
 # -- command groups from other modules (each module exposes register(app)) -----------------
 # (one line per module; keep this block sorted)
 __import__("receipts.cli_daemon", fromlist=["register"]).register(app)
+__import__("receipts.cli_evidence", fromlist=["register"]).register(app)
+__import__("receipts.cli_query", fromlist=["register"]).register(app)
 # -- end of command groups -------------------------------------------------------------
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import getpass
 import platform
+import shutil
 import socket
+import subprocess
 import sys
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -22,6 +25,19 @@ def _version(dist: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=4)
+def chromium_version(path: str | None = None) -> str | None:
+    """``Chromium 156.0…`` from ``<browser> --version`` (2 s limit, cached); None when absent."""
+    exe = path or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not exe:
+        return None
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=2, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().splitlines()[0].strip() if out.strip() else None
+
+
 def provenance(options: dict[str, Any]) -> dict[str, Any]:
     """Who fetched, with what: stored on every crawl."""
     s = get_settings()
@@ -31,6 +47,7 @@ def provenance(options: dict[str, Any]) -> dict[str, Any]:
         "scrapy_playwright": _version("scrapy-playwright"), "warcio": _version("warcio"),
         "pymongo": _version("pymongo"), "platform": platform.platform(),
         "user_agent": s.user_agent, "hostname": socket.gethostname(), "user": getpass.getuser(),
+        "chromium": chromium_version(s.browser_path) if s.browser_enabled and options.get("browser", True) else None,
         "options": options,
     }
 
@@ -44,8 +61,11 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
     from crawlers.spiders.article import ArticleSpider
 
     options = dict(options or {})
+    from pipelines.storage import replay_leftover_spool
+
     archive = Archive(get_database())
     archive.ensure_indexes()
+    replay_leftover_spool(archive)
     crawl_id = crawl_id or new_id("cr")
     archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))
     overrides = dict(scrapy_overrides or {})

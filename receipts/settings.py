@@ -114,7 +114,11 @@ class Settings:
     scheduler_tick: float = 5.0
     x_bearer_token: str | None = None
     quote_match_threshold: float = 0.8
-    log_level: str = "WARNING"
+    search_providers: tuple[str, ...] = ("xapi", "wayback")
+    search_window: float = 30 * 86400.0
+    log_level: str = "ERROR"
+    spool_wait: float = 120.0
+    download_delay: float = 0.0
 
     @property
     def warc_dir(self) -> Path:
@@ -164,7 +168,12 @@ def get_settings() -> Settings:
         scheduler_tick=_float("RECEIPTS_SCHEDULER_TICK", Settings.scheduler_tick),
         x_bearer_token=_env("RECEIPTS_X_BEARER_TOKEN"),
         quote_match_threshold=_float("RECEIPTS_QUOTE_MATCH_THRESHOLD", Settings.quote_match_threshold),
-        log_level=(_env("RECEIPTS_LOG_LEVEL", "WARNING") or "WARNING").upper(),
+        search_providers=tuple(p.strip().lower() for p in (_env("RECEIPTS_SEARCH_PROVIDERS", "xapi,wayback")
+                                                           or "").split(",") if p.strip()),
+        search_window=parse_duration(_env("RECEIPTS_SEARCH_WINDOW", "30d") or "30d"),
+        log_level=(_env("RECEIPTS_LOG_LEVEL", "ERROR") or "ERROR").upper(),
+        spool_wait=_float("RECEIPTS_SPOOL_WAIT", Settings.spool_wait),
+        download_delay=_float("RECEIPTS_DOWNLOAD_DELAY", Settings.download_delay),
     )
 
 

@@ -21,7 +21,7 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
 from receipts.db.archive import Archive, new_id
-from receipts.models import utcnow
+from receipts.models import Crawl, utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.dates import as_utc
 
@@ -240,11 +240,21 @@ class JobQueue:
     def _close_orphan_crawl(self, job: dict[str, Any], reason: str) -> None:
         """The dead worker's crawl never finished: record that, so it does not look running forever."""
         crawl_ids = job.get("crawl_ids") or []
-        if not crawl_ids:
+        if crawl_ids:
+            close_crawl(self.archive, self.archive.crawls.find_one({"_id": crawl_ids[-1]}), reason, job, crawl_ids[-1])
+
+
+def close_crawl(archive: Archive, crawl: dict[str, Any] | None, reason: str, job: dict[str, Any] | None = None,
+                crawl_id: str | None = None) -> None:
+    """Mark a crawl whose worker died as failed; create its record if the worker died before writing it."""
+    now = utcnow()
+    error = {"url": (crawl or job or {}).get("url"), "error": reason, "fatal": True, "at": now}
+    if crawl is None:
+        if crawl_id is None:
             return
-        crawl = self.archive.crawls.find_one({"_id": crawl_ids[-1]}, {"finished_at": 1, "url": 1})
-        if crawl is None or crawl.get("finished_at") is not None:
-            return
-        now = utcnow()
-        self.archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": now},
-                                  push_errors=[{"url": crawl.get("url"), "error": reason, "fatal": True, "at": now}])
+        kind = {"recheck_posts": "recheck", "recheck_article": "recheck"}.get((job or {}).get("kind", ""), "crawl")
+        archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=(job or {}).get("url"), status="failed",
+                                  finished_at=now, errors=[error], options={"job_id": (job or {}).get("_id")}))
+        return
+    if crawl.get("finished_at") is None:
+        archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": now}, push_errors=[error])

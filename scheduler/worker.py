@@ -21,7 +21,7 @@ from receipts.db.archive import Archive, new_id
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.dates import pushed_items
-from scheduler.jobs import JobQueue, worker_identity
+from scheduler.jobs import JobQueue, close_crawl, worker_identity
 from scheduler.rechecks import schedule_after_crawl
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class WorkerPool:
                  "worker_log": str(log_path)}
         if outcome == "lost":
             log.warning("job lease lost; abandoned", extra=extra)
-            self._close_crawl(crawl, "lease lost")
+            self._close_crawl(crawl, "lease lost", job, crawl_id)
             return
         if finished and crawl is not None and crawl.get("status") in FINISHED_OK:
             done = self.queue.complete(job_id, claim, article_id=crawl.get("article_id"),
@@ -198,7 +198,7 @@ class WorkerPool:
             log.warning("job failed", extra={**extra, "error": message})
             return
         if outcome == "drained":
-            self._close_crawl(crawl, "stopped: daemon shutting down")
+            self._close_crawl(crawl, "stopped: daemon shutting down", job, crawl_id)
             self.queue.hand_back(job_id, claim)
             log.info("job handed back", extra=extra)
             return
@@ -207,15 +207,15 @@ class WorkerPool:
         last = _last_line(log_path)
         if last and outcome != "timeout" and (code or 0) > 0:
             reason = f"{reason}: {last}"
-        self._close_crawl(crawl, reason)
-        self.queue.fail(job_id, claim, reason, retry=True)
+        self._close_crawl(crawl, reason, job, crawl_id)
+        failed = self.queue.fail(job_id, claim, reason, retry=True)
+        if failed is not None and failed["status"] == "failed" and job.get("kind") != "crawl":
+            schedule_after_crawl(self.archive, failed, None, self.settings)  # out of attempts: next step anyway
         log.warning("job attempt failed", extra={**extra, "error": reason})
 
-    def _close_crawl(self, crawl: dict[str, Any] | None, reason: str) -> None:
-        if crawl is None or crawl.get("finished_at") is not None:
-            return
-        self.archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": utcnow()},
-                                  push_errors=[{"url": crawl.get("url"), "error": reason, "fatal": True, "at": utcnow()}])
+    def _close_crawl(self, crawl: dict[str, Any] | None, reason: str, job: dict[str, Any] | None = None,
+                     crawl_id: str | None = None) -> None:
+        close_crawl(self.archive, crawl, reason, job, crawl_id)
 
     def _link_source(self, job: dict[str, Any], crawl: dict[str, Any]) -> None:
         source_id, article_id = job.get("source_id"), crawl.get("article_id")

@@ -31,8 +31,12 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
             captures_before = {pid: db.captures.count_documents({"target_id": pid}) for pid in posts}
 
             # both decaying offsets (2 s, 4 s) pass: every post is re-checked twice, then waits for the 90-day-style step
-            wait_for(lambda: all(p.get("check_count", 0) >= 2 for p in db.posts.find({"_id": {"$in": list(posts)}})),
-                     60, 0.2, "two re-checks of every post")
+            try:
+                wait_for(lambda: all(p.get("check_count", 0) >= 2 for p in db.posts.find({"_id": {"$in": list(posts)}})),
+                         60, 0.2, "two re-checks of every post")
+            except AssertionError as exc:
+                jobs = [(j["kind"], j["status"], j["attempts"], j["errors"]) for j in db.jobs.find({})]
+                raise AssertionError(f"{exc}\njobs: {jobs}\n{daemon.log()[-3000:]}") from None
 
             events = list(db.events.find({}))
             assert [(e["type"], e["subject_id"]) for e in events] == [("post_deleted", deleted)]

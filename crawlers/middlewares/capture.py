@@ -45,6 +45,14 @@ def _headers(h) -> dict[str, str]:  # scrapy Headers → plain dict, repeated va
     return out
 
 
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def redact(headers: dict[str, str]) -> dict[str, str]:
+    """Credentials never enter the archive (captures, WARC request records)."""
+    return {k: ("[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
 class CaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -66,7 +74,7 @@ class CaptureMiddleware:
             requested_url=(meta.get("original_url") if meta.get("transport_url") == request.url else request.url),
             transport_url=meta.get("transport_url"),
             method=request.method,
-            request_headers=_headers(request.headers),
+            request_headers=redact(_headers(request.headers)),
             meta={"attempt": int(meta.get("retry_times", 0)) + 1, "initial_url": meta.get("requested_url"),
                   "redirect_urls": [u for u in meta.get("redirect_urls", [])]},
         )

@@ -27,6 +27,8 @@ class OriginMapMiddleware:
     def process_request(self, request: Request) -> Request | None:
         if request.meta.get("transport_url") == request.url:
             return None  # already mapped
+        if request.meta.get("playwright"):
+            return None  # a browser render: the page maps its own requests (crawlers.browser.routing)
         target = route(request.url, self.origin_map)
         if target == request.url:
             return None

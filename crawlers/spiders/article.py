@@ -1,37 +1,63 @@
 """The article spider: article → references → posts (→ quoted posts), one crawl per article.
 
 ``scrapy crawl article -a url=https://…`` or ``receipts crawl URL``. Each post is fetched
-through its platform's routes in order (syndication, then oEmbed); a route that errors
-(timeout, 5xx, 429 after retries, malformed body) hands over to the next one, and only an
-explicit answer from the platform (tombstone, ``{}``, 404) marks a post deleted/unavailable.
+through its platform's routes in order (syndication, then oEmbed, then — when the browser is
+enabled — the rendered x.com page); a route that errors (timeout, 5xx, 429 after retries,
+malformed body) hands over to the next one, and only an explicit answer from the platform
+(tombstone, ``{}``, 404) marks a post deleted/unavailable.
+
+With the browser enabled every live post is also screenshotted on its x.com page, a bare "not
+found" (404 / ``{}``) is checked on that page (a login wall makes it ``unavailable``, never
+``deleted``), and the article is rendered once to screenshot its embeds as displayed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from playwright.async_api import Error as PlaywrightError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawlers.browser.capture import Shot, capture_embeds, capture_post, close_page, render_meta
+from crawlers.browser.routing import OriginRouter
+from crawlers.browser.xpage import PageOutcome
 from crawlers.discovery import extract_article
-from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem
+from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem, ScreenshotItem
 from crawlers.platforms.base import FetchPlan, PlatformClient
 from crawlers.platforms.x.client import XClient, tco_outcome
-from crawlers.platforms.x.urls import canonical_post_url, status_id_from_url
+from crawlers.platforms.x.urls import canonical_post_url, is_short_link, status_id_from_url
+from crawlers.spiders.resolve import ResolveMixin
 from receipts.db.archive import new_id
 from receipts.models import Post
+from receipts.origin import route as origin_route
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CURL_UA = "curl/8.5.0"  # t.co answers non-browser agents with a plain 301 (FORMATS §4)
+
+
+MAX_SHORT_LINK_HOPS = 5
+
+
+def describe_failure(failure: Failure) -> str:
+    """One readable line for a download failure (Twisted nests the real reasons)."""
+    value = failure.value
+    reasons = getattr(value, "reasons", None)
+    if reasons:  # ResponseNeverReceived / ResponseFailed wrap a list of Failures
+        inner = reasons[0].value if hasattr(reasons[0], "value") else reasons[0]
+        return f"{type(inner).__name__}: {inner}".strip()
+    message = str(value) or type(value).__name__
+    return message.replace("\n", " ")[:500]
 
 
 def _header_dict(response: Response) -> dict[str, str]:
     return {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
-class ArticleSpider(scrapy.Spider):
+class ArticleSpider(ResolveMixin, scrapy.Spider):
     name = "article"
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
@@ -49,6 +75,38 @@ class ArticleSpider(scrapy.Spider):
         self.seen_posts: set[str] = set()
         self.article_id: str | None = None
         self.errors: list[dict[str, Any]] = []
+        self._router: OriginRouter | None = None
+
+    # -- browser ----------------------------------------------------------------------------
+    @property
+    def browser_enabled(self) -> bool:
+        settings = getattr(self, "settings", None)
+        return bool(settings and settings.getbool("RECEIPTS_BROWSER", False))
+
+    @property
+    def browser_timeout(self) -> float:
+        return self.settings.getfloat("RECEIPTS_BROWSER_TIMEOUT", 30.0)
+
+    @property
+    def router(self) -> OriginRouter:
+        if self._router is None:
+            self._router = OriginRouter(dict(self.settings.getdict("RECEIPTS_ORIGIN_MAP")), self.browser_timeout)
+        return self._router
+
+    def render_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+        """A browser render of *url* in a fresh context; the page maps its own requests."""
+        transport = origin_route(url, self.router.origin_map)
+        if transport != url:
+            meta["transport_url"] = transport  # for the capture record only
+        return scrapy.Request(url, callback=callback, errback=self.render_failed, dont_filter=True,
+                              meta=render_meta(self.router, self.browser_timeout, requested_url=url, **meta))
+
+    def render_post(self, platform: str, post_id: str, handle: str | None, mode: str, **meta: Any) -> scrapy.Request:
+        """``mode``: "screenshot" (a live post), "route" (the third fetch route), "confirm" (a bare 404)."""
+        return self.render_request(
+            canonical_post_url(post_id, handle), self.parse_rendered_post, route="browser", target_type="post",
+            target_id=f"{platform}:{post_id}", platform=platform, post_id=post_id, handle=handle, browser_mode=mode,
+            **meta)
 
     async def start(self) -> AsyncIterator[Any]:
         for key in self.post_keys:
@@ -85,27 +143,35 @@ class ArticleSpider(scrapy.Spider):
                     meta={"route": "tco", "target_type": "link", "target_id": ref.url, "requested_url": ref.url,
                           "dont_redirect": True, "short_url": ref.url, "hops": 0},
                     dont_filter=True)
+        yield from self.resolve_attributions(article)
+        if self.browser_enabled and any(ref.kind == "embed" and ref.post_id for ref in article.references):
+            yield self.render_request(response.url, self.parse_rendered_article, route="embed_render",
+                                      target_type="article", target_id=article.id, article_id=article.id,
+                                      browser_mode="embeds")
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
-        yield CrawlErrorItem(self.url, f"article fetch failed: {failure.getErrorMessage()}", fatal=True)
+        yield CrawlErrorItem(self.url, f"article fetch failed: {describe_failure(failure)}", fatal=True)
 
     # -- short links ------------------------------------------------------------------------
     def parse_short_link(self, response: Response) -> Iterator[Any]:
         short = response.meta["short_url"]
         target = tco_outcome(response.status, _header_dict(response), response.body)
-        if target and status_id_from_url(target) is None and response.meta["hops"] < 5 and "t.co/" in target:
-            yield response.request.replace(url=target, meta={**response.meta, "hops": response.meta["hops"] + 1,
-                                                              "requested_url": target}, dont_filter=True)
-            return
+        if target and status_id_from_url(target) is None and is_short_link(target):
+            if response.meta["hops"] < MAX_SHORT_LINK_HOPS:
+                yield response.request.replace(url=target, meta={**response.meta, "hops": response.meta["hops"] + 1,
+                                                                  "requested_url": target}, dont_filter=True)
+                return
+            target, error = None, f"short link loops or chains over {MAX_SHORT_LINK_HOPS} hops"
+        else:
+            error = None if target else f"short link did not resolve (HTTP {response.status})"
         post_id = status_id_from_url(target) if target else None
-        error = None if target else f"short link did not resolve (HTTP {response.status})"
         yield ReferenceResolvedItem(self.article_id or "", short, post_id, target, error)
         if post_id:
             yield from self.fetch_post("x", post_id)
 
     def short_link_failed(self, failure: Failure) -> Iterator[Any]:
         short = failure.request.meta["short_url"]  # type: ignore[attr-defined]
-        yield ReferenceResolvedItem(self.article_id or "", short, None, None, failure.getErrorMessage())
+        yield ReferenceResolvedItem(self.article_id or "", short, None, None, describe_failure(failure))
 
     # -- posts ------------------------------------------------------------------------------
     def fetch_post(self, platform: str, post_id: str, route_index: int = 0, handle: str | None = None,
@@ -115,20 +181,29 @@ class ArticleSpider(scrapy.Spider):
             if key in self.seen_posts:
                 return
             self.seen_posts.add(key)
-        client = self.platforms[platform]
-        plans = client.routes(post_id, handle)
+        plans = self.post_plans(platform, post_id, handle)
         if route_index >= len(plans):
             reason = "; ".join(errors or []) or "no route answered"
             yield PostItem(Post(id=key, platform=platform, post_id=post_id, url=canonical_post_url(post_id, handle),
                                 status="error", status_reason=reason[:500]), None)
             return
         plan = plans[route_index]
+        if plan.route == "browser":
+            yield self.render_post(platform, post_id, handle, "route", route_index=route_index,
+                                   route_errors=errors or [])
+            return
         yield scrapy.Request(
             plan.url, headers=plan.headers, callback=self.parse_post, errback=self.post_failed,
             meta={"route": plan.route, "target_type": "post", "target_id": key, "requested_url": plan.url,
                   "platform": platform, "post_id": post_id, "route_index": route_index, "handle": handle,
                   "plan": plan, "route_errors": errors or []},
             dont_filter=True)
+
+    def post_plans(self, platform: str, post_id: str, handle: str | None) -> list[FetchPlan]:
+        plans = self.platforms[platform].routes(post_id, handle)
+        if self.browser_enabled and platform == "x":
+            plans.append(FetchPlan("browser", canonical_post_url(post_id, handle)))
+        return plans
 
     def parse_post(self, response: Response) -> Iterator[Any]:
         meta = response.meta
@@ -140,13 +215,22 @@ class ArticleSpider(scrapy.Spider):
         if outcome.kind == "post" and outcome.post is not None:
             outcome.post.route = plan.route
             yield PostItem(outcome.post, capture_id)
+            if self.browser_enabled and outcome.post.status == "live":
+                yield self.render_post(meta["platform"], meta["post_id"],
+                                       outcome.post.author.handle or meta.get("handle"), "screenshot")
             for related in outcome.related_post_ids:
                 yield from self.fetch_post(meta["platform"], related)
         elif outcome.kind == "gone":
-            yield PostItem(Post(id=key, platform=meta["platform"], post_id=meta["post_id"],
-                                url=canonical_post_url(meta["post_id"], meta.get("handle")),
-                                status=outcome.status or "unavailable", status_reason=outcome.reason,
-                                route=plan.route), capture_id)
+            gone = Post(id=key, platform=meta["platform"], post_id=meta["post_id"],
+                        url=canonical_post_url(meta["post_id"], meta.get("handle")),
+                        status=outcome.status or "unavailable", status_reason=outcome.reason, route=plan.route)
+            bare_not_found = response.status == 404 or response.body.strip() == b"{}"
+            if self.browser_enabled and meta["platform"] == "x" and outcome.status == "deleted" and bare_not_found:
+                # a bare "not found" is also what a login-gated post answers: ask the page
+                yield self.render_post(meta["platform"], meta["post_id"], meta.get("handle"), "confirm",
+                                       gone_post=gone, gone_capture_id=capture_id)
+            else:
+                yield PostItem(gone, capture_id)
         else:
             errors = [*meta["route_errors"], f"{plan.route}: {outcome.error or f'HTTP {response.status}'}"]
             yield from self.fetch_post(meta["platform"], meta["post_id"], meta["route_index"] + 1,
@@ -157,3 +241,76 @@ class ArticleSpider(scrapy.Spider):
         errors = [*meta["route_errors"], f"{meta['route']}: {failure.getErrorMessage()}"]
         yield from self.fetch_post(meta["platform"], meta["post_id"], meta["route_index"] + 1, meta.get("handle"),
                                    errors)
+
+    # -- browser renders ----------------------------------------------------------------------
+    async def parse_rendered_post(self, response: Response) -> AsyncIterator[Any]:
+        meta = response.meta
+        page = meta.get("playwright_page")
+        timeout = self.browser_timeout
+        shot: Shot | None = None
+        try:
+            outcome, shot = await asyncio.wait_for(capture_post(page, meta["post_id"], timeout / 2), timeout)
+        except (TimeoutError, PlaywrightError) as exc:
+            outcome = PageOutcome("error", reason=f"{type(exc).__name__}: {exc}".strip()[:300])
+        finally:
+            await close_page(page)
+        for item in self.rendered_post_items(meta, outcome, shot):
+            yield item
+
+    def rendered_post_items(self, meta: dict[str, Any], outcome: PageOutcome, shot: Shot | None) -> Iterator[Any]:
+        platform, post_id, mode = meta["platform"], meta["post_id"], meta["browser_mode"]
+        key = f"{platform}:{post_id}"
+        capture_id = meta.get("capture_id")
+        if shot is not None:
+            yield ScreenshotItem("post", key, shot.png, shot.url, shot.dom_text, capture_id=capture_id)
+        if mode == "screenshot":
+            if shot is None:
+                yield CrawlErrorItem(meta["requested_url"], f"post screenshot failed: {outcome.reason or outcome.kind}",
+                                     context={"post_id": key})
+            return
+        if outcome.kind == "tweet" and outcome.post is not None:
+            yield PostItem(outcome.post, capture_id)
+        elif outcome.kind in ("login", "missing"):
+            status = "unavailable" if outcome.kind == "login" else "deleted"
+            previous: Post | None = meta.get("gone_post")
+            reason = outcome.reason if previous is None else f"{outcome.reason}; {previous.status_reason}"
+            yield PostItem(Post(id=key, platform=platform, post_id=post_id,
+                                url=canonical_post_url(post_id, meta.get("handle")), status=status,
+                                status_reason=reason, route="browser"), capture_id)
+        else:
+            yield from self.render_fallback(meta, f"browser: {outcome.reason or outcome.kind}")
+
+    def render_fallback(self, meta: dict[str, Any], reason: str) -> Iterator[Any]:
+        """The render said nothing: keep the earlier answer (confirm), or end the route list (route)."""
+        mode = meta["browser_mode"]
+        if mode == "confirm":
+            yield PostItem(meta["gone_post"], meta.get("gone_capture_id"))
+        elif mode == "route":
+            yield from self.fetch_post(meta["platform"], meta["post_id"], meta["route_index"] + 1, meta.get("handle"),
+                                       [*meta["route_errors"], reason])
+        else:
+            yield CrawlErrorItem(meta["requested_url"], f"{mode} screenshot failed: {reason}",
+                                 context={"target_id": meta.get("target_id")})
+
+    async def parse_rendered_article(self, response: Response) -> AsyncIterator[Any]:
+        meta = response.meta
+        page = meta.get("playwright_page")
+        timeout = self.browser_timeout
+        try:
+            shots = await asyncio.wait_for(capture_embeds(page, timeout / 2), timeout)
+        except (TimeoutError, PlaywrightError) as exc:
+            shots = []
+            yield CrawlErrorItem(meta["requested_url"], f"embed screenshots failed: {type(exc).__name__}: {exc}"[:300],
+                                 context={"target_id": meta.get("target_id")})
+        finally:
+            await close_page(page)
+        for shot in shots:
+            key = f"x:{shot.post_id}"
+            yield ScreenshotItem("embed", key, shot.png, shot.url, shot.dom_text, article_id=meta["article_id"],
+                                 ref_key=key, capture_id=meta.get("capture_id"), element=shot.element)
+
+    async def render_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        await close_page(meta.get("playwright_page"))
+        for item in self.render_fallback(meta, f"browser: {failure.getErrorMessage()}"[:300]):
+            yield item

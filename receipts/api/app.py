@@ -15,7 +15,7 @@ from receipts.db.archive import Archive
 
 def create_app(daemon: Any = None, archive: Archive | None = None) -> FastAPI:
     """The API app; *daemon* (optional) gives it the scheduler and worker pool to report on and wake."""
-    app = FastAPI(title="Receipts", version="1", docs_url="/api/docs", openapi_url="/api/v1/openapi.json",
+    app = FastAPI(title="Receipts", version="1", docs_url="/docs", openapi_url="/api/v1/openapi.json",
                   redoc_url=None)
     app.state.archive = archive or Archive(get_database())
     app.state.daemon = daemon
@@ -24,4 +24,5 @@ def create_app(daemon: Any = None, archive: Archive | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (routes_crawls, routes_sources, routes_events, routes_ops):
         app.include_router(module.router)
+    __import__("receipts.web.app_routes", fromlist=["include"]).include(app)  # archive, memento, exports, web UI
     return app

@@ -17,24 +17,42 @@ EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited
                "article_changed", "embed_removed", "embed_added", "quote_changed")
 
 
-def _since(value: str) -> dict[str, Any]:
-    """``since`` is an event id (strictly after it) or an ISO 8601 time (strictly after it)."""
+def _b36(n: int) -> str:
+    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = chars[r] + out
+        if n == 0:
+            return out
+
+
+def since_bound(value: str) -> str:
+    """The smallest event id after *value*: an event id, or an ISO 8601 time.
+
+    Event ids start with their recording time in ms (``new_id``), so a time becomes an id bound:
+    exact to the millisecond, where nx-27017 compares stored dates only to the second.
+    """
     if value.startswith("ev"):
-        return {"_id": {"$gt": value}}
+        return value
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError as exc:
         raise ApiError(400, "bad_since", "since must be an event id or an ISO 8601 time") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return {"created_at": {"$gt": moment}}
+    ms = int(moment.timestamp() * 1000)
+    return "ev" + f"{_b36(ms):>9}".replace(" ", "0") + "~"
 
 
 @router.get("", dependencies=[Depends(require_read)])
 def list_events(request: Request, since: str | None = None, type: str | None = None,  # noqa: A002
                 subject_id: str | None = None, cursor: str | None = None,
                 limit: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
-    """Events oldest first; follow ``next_cursor``, or pass the last id seen as ``since`` next time."""
+    """Events oldest first; follow ``next_cursor``, or pass the last id seen as ``since`` next time.
+
+    ``since`` is an event id or an ISO 8601 time: events recorded after it.
+    """
     query: dict[str, Any] = {}
     if type:
         types = [t.strip() for t in type.split(",") if t.strip()]
@@ -43,8 +61,8 @@ def list_events(request: Request, since: str | None = None, type: str | None = N
             raise ApiError(400, "bad_type", f"unknown event type {unknown[0]!r}; one of {', '.join(EVENT_TYPES)}")
         query["type"] = types[0] if len(types) == 1 else {"$in": types}
     if since:
-        query.update(_since(since))
+        query["_id"] = {"$gt": since_bound(since)}
     if subject_id:
         query["subject_id"] = subject_id
-    return paginate(request.app.state.archive.events, query, [("created_at", 1), ("_id", 1)], event_json,
-                    limit=limit, cursor=cursor)
+    # recording order (ids are time-sortable): a watcher resuming from its last id misses nothing
+    return paginate(request.app.state.archive.events, query, [("_id", 1)], event_json, limit=limit, cursor=cursor)

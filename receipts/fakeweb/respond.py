@@ -16,6 +16,7 @@ class Response:
     body: bytes = b""
     content_type: str | None = HTML_TYPE
     headers: list[tuple[str, str]] = field(default_factory=list)
+    behavior: str | None = None  # "trickle" | "reset": carried out on the socket by the server
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:

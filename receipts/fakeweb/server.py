@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
@@ -28,6 +30,7 @@ from receipts.fakeweb.catalog import (
     tco_map,
     video_specs,
 )
+from receipts.fakeweb.hostile import TCO_SELF_LOOP, hostile
 from receipts.fakeweb.media import (
     CONTENT_TYPES,
     avatar_size,
@@ -190,6 +193,8 @@ class FakeWeb:
             svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><circle cx="18" cy="18" r="18" '
                    f'fill="#FFCC4D"/><title>{match[1]}</title></svg>')
             return Response(200, svg.encode(), "image/svg+xml", list(MEDIA_CACHE))
+        if prefix == "site" and rest.startswith("/_hostile/"):
+            return hostile(rest[len("/_hostile"):], query)
         if prefix == "site":
             return self._site(rest, split.query, headers)
         if prefix == "" and rest == "/":
@@ -246,7 +251,7 @@ class FakeWeb:
 
 
 def _tco(code: str, user_agent: str) -> Response:
-    target = tco_map().get(code)
+    target = tco_map().get(code) or (f"https://t.co/{TCO_SELF_LOOP}" if code == TCO_SELF_LOOP else None)
     if target is None:
         return not_found()
     if "mozilla" not in user_agent.lower():
@@ -391,6 +396,10 @@ class _Handler(BaseHTTPRequestHandler):
             with web.store.lock:
                 web.store.log.append({"method": method, "path": self.path, "headers": headers,
                                       "status": response.status, "time": time.time()})
+        if response.behavior == "reset":  # RST instead of an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         self.send_response_only(response.status)
         self.send_header("Date", formatdate(usegmt=True))
         self.send_header("Server", SERVER_NAMES.get(prefix, "tsa_b"))
@@ -402,5 +411,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if method != "HEAD" and response.status not in (204, 304):
+            if response.behavior == "trickle":  # one byte a second
+                try:
+                    for i in range(len(response.body)):
+                        self.wfile.write(response.body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(1)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return
             self.wfile.write(response.body)
 

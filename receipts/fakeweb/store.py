@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from receipts.fakeweb.bulk import bulk_body
 from receipts.fakeweb.catalog import Body, catalog_bodies, initial_states, snowflake_ms
 
 STATES = frozenset({
     "live", "deleted", "suspended", "protected", "age_restricted", "empty", "notfound",
-    "error503", "error429", "flaky503", "login_required", "browser_only", "oembed_only",
+    "error503", "error429", "flaky503", "login_required", "browser_only", "oembed_only", "malformed",
 })
 FLAKY_FAILURES = 2  # flaky503: the first N requests of an ID (per endpoint) fail with 503
 
@@ -30,6 +31,7 @@ class Page:
 class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.bulk_count = 0  # generated posts served (bulk.py); survives reset()
         self.reset()
 
     def reset(self) -> None:
@@ -53,7 +55,7 @@ class Store:
         """(state, body) for an ID (edit IDs resolve to the edited post, with their own ``id_str``)."""
         with self.lock:
             original = self.aliases.get(post_id, post_id)
-            body = self.bodies.get(original)
+            body = self.bodies.get(original) or bulk_body(original, self.bulk_count)
             if body is None:
                 return None
             body = copy.deepcopy(body)
@@ -73,7 +75,10 @@ class Store:
         with self.lock:
             original = self.aliases.get(post_id, post_id)
             if original not in self.bodies:
-                raise KeyError(post_id)
+                generated = bulk_body(original, self.bulk_count)
+                if generated is None:
+                    raise KeyError(post_id)
+                self.bodies[original] = generated
             self.states[original] = state
             self.hits = Counter({k: v for k, v in self.hits.items() if k[1] != original})
             body = self.bodies[original]

@@ -63,4 +63,8 @@ def tweet_result(store: Store, query: Mapping[str, str]) -> Response:
         return Response(404, b"", JSON_TYPE)
     if state == "error429":
         return too_many_requests()
+    if state == "malformed":  # wrong types, missing fields, a number no int64 holds
+        return json_response({"__typename": "Tweet", "id_str": post_id, "text": ["not", "text"], "user": "nobody",
+                              "created_at": 12345, "favorite_count": 10**30, "entities": "none",
+                              "mediaDetails": {"type": "photo"}, "edit_control": 7})
     return unavailable()  # error503, browser_only, oembed_only (syndication down, oEmbed up)

@@ -1,0 +1,161 @@
+"""Screenshot helpers: render requests, the focal post of an x.com page, the embeds of an article.
+
+Every capture gets its own browser context (a unique ``playwright_context`` name, closed by the
+callback or errback), so cookies or storage of one page never leak into the next. All waits are
+bounded: navigation (``PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT``), each selector wait, and an overall
+``asyncio`` timeout around the work done on the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from crawlers.browser.routing import OriginRouter
+from crawlers.browser.xpage import PageOutcome, classify, focal_selector, page_state_script
+from receipts.db.archive import new_id
+
+log = logging.getLogger(__name__)
+
+VIEWPORT = {"width": 1200, "height": 1000}
+EMBED_SETTLE_S = 0.3  # let a freshly rendered iframe paint before the shot
+IMAGE_WAIT_S = 5.0
+_IMAGES_DONE_JS = "sel => Array.from(document.querySelectorAll(sel + ' img')).every(img => img.complete)"
+
+
+@dataclass
+class Shot:
+    """One element screenshot."""
+
+    png: bytes
+    dom_text: str
+    url: str
+    post_id: str | None = None
+    element: str = "article"  # "article", "iframe", "blockquote"
+
+
+def png_size(png: bytes) -> tuple[int, int] | None:
+    """(width, height) from the PNG header, None when *png* is not a PNG."""
+    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", png[16:24])
+
+
+def render_meta(router: OriginRouter, timeout: float, **meta: Any) -> dict[str, Any]:
+    """Request meta for one browser capture in a fresh, named context."""
+    return {
+        "playwright": True,
+        "playwright_include_page": True,
+        "playwright_context": new_id("ctx"),
+        "playwright_context_kwargs": {"viewport": dict(VIEWPORT), "device_scale_factor": 1, "locale": "en-US",
+                                      "timezone_id": "UTC", "service_workers": "block"},
+        "playwright_page_init_callback": router,
+        "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout * 1000},
+        "dont_retry": True,  # a render is slow; its errors go to the errback, which decides
+        "browser": True,
+        **meta,
+    }
+
+
+async def close_page(page: Page | None) -> None:
+    """Close the capture's context (and so its page); never raises."""
+    if page is None:
+        return
+    try:
+        await page.context.close()
+    except PlaywrightError:
+        pass
+    except Exception:  # a closed driver during shutdown: nothing left to release
+        log.debug("closing a browser context failed", exc_info=True)
+
+
+async def _shot(page: Page, selector: str, timeout: float) -> bytes:
+    locator = page.locator(selector).first
+    await locator.scroll_into_view_if_needed(timeout=timeout * 1000)
+    return await locator.screenshot(type="png", animations="disabled", timeout=timeout * 1000)
+
+
+async def capture_post(page: Page, post_id: str, timeout: float) -> tuple[PageOutcome, Shot | None]:
+    """Wait for the status page to settle, classify it, and screenshot the focal post if shown."""
+    try:
+        await page.wait_for_function(page_state_script(post_id), timeout=timeout * 1000)
+    except PlaywrightError:
+        pass  # classify whatever is there (a blank or unknown page comes out "blank")
+    outcome = classify(await page.content(), post_id, page.url)
+    if outcome.kind != "tweet":
+        return outcome, None
+    selector = focal_selector(post_id)
+    try:  # images are inserted with the post: give them a moment to arrive before the shot
+        await page.wait_for_function(_IMAGES_DONE_JS, arg=selector, timeout=min(IMAGE_WAIT_S, timeout) * 1000)
+    except PlaywrightError:
+        pass
+    png = await _shot(page, selector, timeout)
+    dom_text = await page.locator(selector).first.inner_text(timeout=timeout * 1000)
+    return outcome, Shot(png=png, dom_text=dom_text, url=page.url, post_id=post_id)
+
+
+_TAG_EMBEDS_JS = r"""() => {
+  const out = [];
+  const statusId = (href) => { const m = /\/status(?:es)?\/(\d+)/.exec(href || ""); return m ? m[1] : null; };
+  let n = 0;
+  document.querySelectorAll("iframe").forEach((frame) => {
+    let id = frame.getAttribute("data-tweet-id");
+    const src = frame.getAttribute("src") || frame.getAttribute("data-src") || "";
+    if (!id && /platform\.(twitter|x)\.com\/embed\/Tweet\.html/.test(src)) {
+      const m = /[?&]id=(\d+)/.exec(src);
+      id = m ? m[1] : null;
+    }
+    if (!id) return;
+    frame.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "iframe", text: ""});
+  });
+  document.querySelectorAll("blockquote.twitter-tweet, blockquote.twitter-video").forEach((bq) => {
+    const links = Array.from(bq.querySelectorAll("a[href]")).map((a) => statusId(a.getAttribute("href")));
+    const id = links.reverse().find((x) => x) || statusId(bq.getAttribute("data-tweetid") && "/status/" + bq.getAttribute("data-tweetid"));
+    if (!id) return;
+    bq.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "blockquote", text: bq.innerText});
+  });
+  return out;
+}"""
+
+_EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.twitter-tweet, blockquote.twitter-video')"
+
+
+async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8.0) -> list[Shot]:
+    """Screenshot each X embed of the article as displayed: the rendered iframe, else the blockquote."""
+    try:  # widgets.js replaces each blockquote once it runs; without it the blockquotes stay
+        await page.wait_for_function(_EMBEDS_PENDING_JS, timeout=min(wait_for_widgets, timeout) * 1000)
+    except PlaywrightError:
+        pass
+    found: list[dict[str, Any]] = await page.evaluate(_TAG_EMBEDS_JS)
+    shots: list[Shot] = []
+    seen: set[str] = set()
+    for embed in found:
+        if embed["id"] in seen:
+            continue
+        selector = f'[data-receipts-embed="{embed["n"]}"]'
+        dom_text = embed.get("text") or ""
+        try:
+            if embed["element"] == "iframe":
+                handle = await page.query_selector(selector)
+                frame = await handle.content_frame() if handle else None
+                if frame is not None:
+                    await frame.wait_for_load_state("load", timeout=timeout * 1000)
+                    dom_text = await frame.inner_text("body", timeout=timeout * 1000)
+                await page.locator(selector).scroll_into_view_if_needed(timeout=timeout * 1000)
+                await asyncio.sleep(EMBED_SETTLE_S)
+            png = await _shot(page, selector, timeout)
+        except PlaywrightError as exc:
+            log.warning("embed screenshot of post %s failed: %s", embed["id"], exc)
+            continue
+        seen.add(embed["id"])
+        shots.append(Shot(png=png, dom_text=dom_text.strip(), url=page.url, post_id=embed["id"],
+                          element=embed["element"]))
+    return shots

@@ -1,0 +1,262 @@
+"""``receipts query articles|posts|events`` and ``receipts export jsonl|csv|prov``.
+
+Both read the database directly (no daemon needed) with the same filters as the API.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+query_app = typer.Typer(no_args_is_help=True, help="Search the archive: articles, posts, events.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print {\"items\": [...], \"next_cursor\": ...} as JSON.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV (one row per item; for articles, per reference).")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10000, help="At most this many items.")]
+CursorOpt = Annotated[str | None, typer.Option("--cursor", help="Continue after a previous --json page.")]
+Url = Annotated[str | None, typer.Option(help="Exact article URL (crawled or canonical).")]
+Domain = Annotated[str | None, typer.Option(help="Exact host, e.g. newrepublic.com.")]
+PubFrom = Annotated[str | None, typer.Option("--published-from", help="ISO 8601 date/datetime.")]
+PubTo = Annotated[str | None, typer.Option("--published-to", help="ISO 8601 date/datetime (a date includes the day).")]
+Lang = Annotated[str | None, typer.Option("--language", help="Language tag, e.g. en.")]
+Cites = Annotated[str | None, typer.Option("--cites", help="deleted or edited: cites a post that is now so.")]
+Text = Annotated[str | None, typer.Option("--text", "-q", help="Words to find (text index).")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from receipts.cli import fail
+
+    fail(message, code)
+
+
+def _archive() -> Any:
+    from receipts.db import get_database
+    from receipts.db.archive import Archive
+
+    return Archive(get_database())
+
+
+def _page(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]], to_item: Callable,
+          limit: int, cursor: str | None, projection: dict[str, Any] | None) -> dict[str, Any]:
+    from receipts.api.common import ApiError, paginate
+
+    items: list[dict[str, Any]] = []
+    next_cursor = cursor
+    try:
+        while len(items) < limit:  # paginate caps a page at 200; walk pages up to --limit
+            page = paginate(collection, query, sort, to_item, limit=min(200, limit - len(items)),
+                            cursor=next_cursor, projection=projection)
+            items += page["items"]
+            next_cursor = page["next_cursor"]
+            if not next_cursor:
+                break
+    except ApiError as exc:
+        _fail(exc.message, 2)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _emit_csv(rows: Iterator[dict[str, Any]], columns: list[str]) -> None:
+    from receipts.exports.csv import iter_csv_rows
+
+    for chunk in iter_csv_rows(rows, columns):
+        sys.stdout.write(chunk)
+
+
+def _flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}_"))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False) if value else ""
+        else:
+            out[name] = value
+    return out
+
+
+def _query_or_fail(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    from receipts.queries import QueryError
+
+    try:
+        return build()
+    except QueryError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable: fail exits
+
+
+def _choose(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv", 2)
+
+
+@query_app.command("articles")
+def query_articles(url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+                   published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None,
+                   limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False,
+                   as_csv: CsvOpt = False) -> None:
+    """Articles in canonical-URL order (grouped by outlet)."""
+    from receipts.exports.records import ROW_COLUMNS, article_summary, flat_rows
+    from receipts.queries import ARTICLE_SORT, ArticleFilters, article_query
+
+    _choose(as_json, as_csv)
+    archive = _archive()
+    filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
+                             language=language, cites=cites, q=text)
+    query = _query_or_fail(lambda: article_query(archive, filters))
+    page = _page(archive.articles, query, ARTICLE_SORT, lambda d: d, limit, cursor, None)
+    if as_csv:
+        _emit_csv((row for doc in page["items"] for row in flat_rows(archive, doc)), ROW_COLUMNS)
+        return
+    items = [article_summary(d) for d in page["items"]]
+    if as_json:
+        typer.echo(json.dumps({"items": items, "next_cursor": page["next_cursor"]}, ensure_ascii=False))
+        return
+    for a in items:
+        flags = " [cites deleted]" if a["cites_deleted"] else ""
+        typer.echo(f"{a['short_id']}  {a['published_at'] or '-':<20}  {a['reference_count']:>3} refs  "
+                   f"{a['title'] or a['id']}{flags}\n{'':18}{a['id']}")
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}", err=True)
+
+
+@query_app.command("posts")
+def query_posts(
+    platform: Annotated[str | None, typer.Option(help="x")] = None,
+    handle: Annotated[str | None, typer.Option(help="Author handle (case-insensitive).")] = None,
+    created_from: Annotated[str | None, typer.Option("--created-from", help="ISO 8601 date/datetime.")] = None,
+    created_to: Annotated[str | None, typer.Option("--created-to", help="ISO 8601 date/datetime.")] = None,
+    status: Annotated[str | None, typer.Option(help="live, deleted, edited, unavailable or error.")] = None,
+    has_media: Annotated[bool | None, typer.Option("--has-media/--no-media", help="With / without photos or videos.")] = None,
+    text: Text = None, limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Posts, highest (newest) post id first."""
+    from receipts.exports.records import post_summary
+    from receipts.queries import POST_SORT, PostFilters, post_query
+
+    _choose(as_json, as_csv)
+    archive = _archive()
+    filters = PostFilters(platform=platform, handle=handle, created_from=created_from, created_to=created_to,
+                          status=status, has_media=has_media, q=text)
+    query = _query_or_fail(lambda: post_query(archive, filters))
+    page = _page(archive.posts, query, POST_SORT, post_summary, limit, cursor, {"raw": 0})
+    if as_json:
+        typer.echo(json.dumps(page, ensure_ascii=False))
+        return
+    if as_csv:
+        rows = [_flatten(p) for p in page["items"]]
+        columns = list(dict.fromkeys(k for r in rows for k in r)) or ["id"]
+        _emit_csv(iter(rows), columns)
+        return
+    for p in page["items"]:
+        text_line = " ".join((p["text"] or "").split())
+        typer.echo(f"{p['id']}  @{p['author']['handle'] or '?'}  {p['created_at'] or '-'}  {p['state']}\n"
+                   f"    {text_line[:140]}{'…' if len(text_line) > 140 else ''}")
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}", err=True)
+
+
+@query_app.command("events")
+def query_events(
+    type_: Annotated[str | None, typer.Option("--type", help="Event type(s), comma-separated.")] = None,
+    since: Annotated[str | None, typer.Option(help="After this event id or ISO 8601 time.")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Article URL or post id (x:<id>).")] = None,
+    limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Change events (deletions, edits, …), oldest first."""
+    from receipts.queries import EVENT_SORT, EventFilters, event_query
+    from scheduler.webhooks import event_json
+
+    _choose(as_json, as_csv)
+    archive = _archive()
+    query = _query_or_fail(lambda: event_query(EventFilters(type=type_, since=since, subject_id=subject)))
+    page = _page(archive.events, query, EVENT_SORT, event_json, limit, cursor, None)
+    if as_json:
+        typer.echo(json.dumps(page, ensure_ascii=False))
+        return
+    if as_csv:
+        rows = [_flatten(e) for e in page["items"]]
+        columns = list(dict.fromkeys(["id", "type", "subject_id", "created_at", *(k for r in rows for k in r)]))
+        _emit_csv(iter(rows), columns)
+        return
+    for e in page["items"]:
+        typer.echo(f"{e['id']}  {e['created_at']}  {e['type']:<16}  {e['subject_id']}")
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}", err=True)
+
+
+# -- exports ------------------------------------------------------------------------------------
+def _export(fmt: str, output: Path, url: str | None, domain: str | None, published_from: str | None,
+            published_to: str | None, language: str | None, cites: str | None, text: str | None) -> None:
+    from receipts.exports.csv import write_csv
+    from receipts.exports.jsonl import write_jsonl
+    from receipts.exports.prov import iter_prov
+    from receipts.queries import ArticleFilters, article_query
+
+    archive = _archive()
+    filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
+                             language=language, cites=cites, q=text)
+    query = _query_or_fail(lambda: article_query(archive, filters))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        if fmt == "jsonl":
+            n = write_jsonl(archive, query, fh)
+        elif fmt == "csv":
+            n = write_csv(archive, query, fh)
+        else:
+            n = 0
+            for chunk in iter_prov(archive, query):
+                fh.write(chunk)
+                n += 1
+            n = max(n - 2, 0)
+    tmp.replace(output)
+    unit = "nodes" if fmt == "prov" else "rows"
+    typer.echo(f"wrote {output} ({n} {unit})", err=True)
+
+
+Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
+
+
+def export_jsonl(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+                 published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """JSON Lines, one object per reference (article_*, ref_*, post_* keys)."""
+    _export("jsonl", output, url, domain, published_from, published_to, language, cites, text)
+
+
+def export_csv(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+               published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """CSV, one row per reference (article_*, ref_*, post_* columns)."""
+    _export("csv", output, url, domain, published_from, published_to, language, cites, text)
+
+
+def export_prov(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+                published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """PROV-O JSON-LD: articles wasQuotedFrom posts; captures as prov:Activity by the Receipts agent."""
+    _export("prov", output, url, domain, published_from, published_to, language, cites, text)
+
+
+def _export_group(app: typer.Typer) -> typer.Typer:
+    """The ``export`` group of :mod:`receipts.cli_evidence` (which owns ``export wacz``), registered once."""
+    for info in app.registered_groups:
+        if info.name == "export" and info.typer_instance is not None:
+            return info.typer_instance
+    try:
+        from receipts.cli_evidence import export_app as group
+    except ImportError:
+        group = typer.Typer(no_args_is_help=True, help="Export archived evidence.")
+    app.add_typer(group, name="export")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(query_app, name="query")
+    group = _export_group(app)
+    for name, func in (("jsonl", export_jsonl), ("csv", export_csv), ("prov", export_prov)):
+        group.command(name)(func)

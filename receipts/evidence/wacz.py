@@ -1,0 +1,180 @@
+"""``receipts export wacz``: one article's evidence as a WACZ 1.1.1 package.
+
+The package holds only that article's records: each capture's record group (response, request,
+metadata) and the article's resource records are copied byte for byte (whole gzip members, so
+their digests still hold) from the crawl WARCs into ``archive/data.warc.gz``, after a warcinfo
+record describing the export. ``indexes/index.cdxj`` is built by ``cdxj_indexer`` (response and
+resource records; metadata records stay unindexed so they never shadow a page in replay).
+``pages/pages.jsonl`` lists the article and, per post, the URL of its best captured page (the
+post's x.com page when it was rendered, else the capture the post was read from).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from receipts.db.archive import Archive
+from receipts.evidence.select import ArticleEvidence, select_article
+from receipts.evidence.warc import WARC_VERSION, Sha256WARCWriter
+from receipts.models import Capture, utcnow
+from receipts.settings import get_settings
+
+WACZ_VERSION = "1.1.1"
+WARC_IN_PACKAGE = "data.warc.gz"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+
+
+@dataclass
+class WaczSummary:
+    path: Path
+    article_url: str
+    records_copied: int
+    captures: int
+    captures_without_warc: int
+    pages: int
+    bytes: int
+
+
+def _iso(moment: datetime) -> str:
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _software() -> str:
+    from importlib import metadata
+
+    try:
+        return f"Receipts {metadata.version('receipts')}"
+    except metadata.PackageNotFoundError:
+        return "Receipts"
+
+
+def _copy_range(src: Path, offset: int, length: int, out: BinaryIO) -> None:
+    with src.open("rb") as fh:
+        fh.seek(offset)
+        remaining = length
+        while remaining > 0:
+            chunk = fh.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise ValueError(f"{src.name}: truncated at offset {offset + length - remaining}")
+            out.write(chunk)
+            remaining -= len(chunk)
+
+
+def write_selected_warc(ev: ArticleEvidence, out_path: Path, warc_dir: Path) -> tuple[int, int]:
+    """The article's records in one WARC; returns (record groups copied, captures without WARC span)."""
+    spans: list[tuple[str, int, int]] = []
+    missing = 0
+    for capture in ev.captures:
+        span = capture.meta.get("warc") or {}
+        if capture.warc_file and "offset" in span and "length" in span:
+            spans.append((capture.warc_file, int(span["offset"]), int(span["length"])))
+        else:
+            missing += 1
+    spans.extend((name, int(e["offset"]), int(e["length"])) for name, e in ev.resources)
+    seen: set[tuple[str, int]] = set()
+    with out_path.open("wb") as out:
+        writer = Sha256WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+        writer.write_record(writer.create_warcinfo_record(WARC_IN_PACKAGE, {
+            "software": _software(), "format": "WARC File Format 1.1",
+            "description": f"Receipts evidence for {ev.article.url}",
+            "receipts-source-warcs": ", ".join(sorted(ev.warc_files)),
+        }))
+        for name, offset, length in spans:
+            if (name, offset) in seen:
+                continue
+            seen.add((name, offset))
+            _copy_range(warc_dir / name, offset, length, out)
+    return len(seen), missing
+
+
+def _cdxj(warc_path: Path, out_path: Path) -> None:
+    from cdxj_indexer.main import CDXJIndexer
+
+    with out_path.open("w", encoding="utf-8") as out:
+        CDXJIndexer(out, [str(warc_path)], sort=True, post_append=True, filename=WARC_IN_PACKAGE,
+                    records="response,revisit,resource").process_all()
+
+
+def _page_for(captures: list[Capture], preferred: str | None, fallback_id: str | None) -> Capture | None:
+    ok = [c for c in captures if c.http_status and 200 <= c.http_status < 300 and c.warc_record_id]
+    for c in ok:
+        if preferred and c.fetched_url == preferred:
+            return c
+    for c in ok:
+        if c.id == fallback_id:
+            return c
+    return ok[-1] if ok else None
+
+
+def build_pages(ev: ArticleEvidence) -> list[dict[str, Any]]:
+    """One page for the article and one per post, each at a URL present in the WARC."""
+    pages: list[dict[str, Any]] = []
+    article_caps = [c for c in ev.captures if c.target_type == "article" or c.id in ev.article.capture_ids]
+    cap = _page_for(article_caps, ev.article.url, None) or _page_for(article_caps, ev.article.canonical_url, None)
+    if cap is not None:
+        pages.append({"id": cap.id, "url": cap.fetched_url, "ts": _iso(cap.fetched_at),
+                      "title": ev.article.title or ev.article.url})
+    for post in ev.posts:
+        cap = _page_for([c for c in ev.captures if c.target_id == post.id], post.url, post.last_capture_id)
+        if cap is None:
+            continue
+        who = f"@{post.author.handle}" if post.author.handle else post.id
+        title = f"{who}: {(post.text or post.status)[:100]}"
+        pages.append({"id": cap.id, "url": cap.fetched_url, "ts": _iso(cap.fetched_at), "title": title})
+    return pages
+
+
+def _file_entry(path: Path, name_in_zip: str) -> dict[str, Any]:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return {"name": Path(name_in_zip).name.lower(), "path": name_in_zip, "hash": f"sha256:{h.hexdigest()}",
+            "bytes": path.stat().st_size}
+
+
+def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path | None = None) -> WaczSummary:
+    """Write the WACZ of the article at *article_url* to *output*; LookupError when not archived."""
+    warc_dir = warc_dir or get_settings().warc_dir
+    ev = select_article(archive, article_url)
+    with tempfile.TemporaryDirectory(prefix="receipts-wacz-") as tmp:
+        root = Path(tmp)
+        files = {"archive/" + WARC_IN_PACKAGE: root / WARC_IN_PACKAGE, "indexes/index.cdxj": root / "index.cdxj",
+                 "pages/pages.jsonl": root / "pages.jsonl"}
+        copied, missing = write_selected_warc(ev, files["archive/" + WARC_IN_PACKAGE], warc_dir)
+        _cdxj(files["archive/" + WARC_IN_PACKAGE], files["indexes/index.cdxj"])
+        pages = build_pages(ev)
+        with files["pages/pages.jsonl"].open("w", encoding="utf-8") as fh:
+            for line in [PAGES_HEADER, *pages]:
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        main = pages[0] if pages else None
+        package: dict[str, Any] = {
+            "profile": "data-package",
+            "resources": [_file_entry(path, name) for name, path in files.items()],
+            "created": _iso(utcnow()),
+            "wacz_version": WACZ_VERSION,
+            "software": _software(),
+            "title": ev.article.title or ev.article.url,
+            "description": f"Receipts evidence: {ev.article.url} and the {len(ev.posts)} posts it references",
+        }
+        if main:
+            package["mainPageUrl"], package["mainPageDate"] = main["url"], main["ts"]
+        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
+        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(output.name + ".part")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
+            for name, path in files.items():
+                zf.write(path, name)
+            zf.writestr("datapackage.json", package_bytes)
+            zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2))
+        partial.replace(output)
+    return WaczSummary(output, ev.article.url, copied, len(ev.captures), missing, len(pages), output.stat().st_size)

@@ -1,0 +1,314 @@
+"""Filters → MongoDB queries, shared by the API, the web UI, ``receipts query`` and the exports.
+
+Every filter value is parsed strictly (ISO 8601 dates, enums, handle and domain patterns) and
+placed into a query this module builds; a user-supplied dict or operator never reaches MongoDB.
+Text search uses ``$text`` with the phrase as a plain string.
+
+nx-27017 quirks shaped the queries: a dotted query on the indexed ``references.post_id`` finds
+nothing (``$elemMatch`` works), ``$in`` on array-element fields and ``$not`` are not supported,
+so "cites a deleted/edited post" and "edited" resolve to ``_id`` lists first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from receipts.db.archive import Archive
+
+POST_STATUSES = ("live", "deleted", "edited", "unavailable", "error")
+CITES = ("deleted", "edited")
+PLATFORMS = ("x",)
+EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
+               "article_changed", "embed_removed", "embed_added", "quote_changed")
+MEDIA_TYPES = ("photo", "video", "animated_gif", "hls")  # avatars and screenshots are not "media" here
+
+# Keyset pagination sorts on ``_id`` only: nx-27017 compares datetimes to the second, so a
+# ``first_seen_at < cursor`` clause silently skips documents stored within the same second.
+# Articles come in canonical-URL order (grouped by outlet), posts newest post id first.
+ARTICLE_SORT: list[tuple[str, int]] = [("_id", 1)]
+POST_SORT: list[tuple[str, int]] = [("_id", -1)]
+EVENT_SORT: list[tuple[str, int]] = [("created_at", 1), ("_id", 1)]
+
+MAX_TEXT = 200
+MAX_URL = 4096
+HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
+DOMAIN_RE = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+POST_ID_RE = re.compile(r"(?:x:)?([0-9]{1,25})")
+SHORT_ID_RE = re.compile(r"[0-9a-f]{16}")
+EVENT_ID_RE = re.compile(r"ev[0-9a-z]{1,40}")
+
+
+class QueryError(ValueError):
+    """A filter value that does not parse; ``param`` names the offending parameter."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+# -- value parsers ------------------------------------------------------------------------------
+def parse_datetime(value: str, param: str, *, end: bool = False) -> datetime:
+    """An ISO 8601 date or datetime (UTC when no offset). A bare date as an *end* bound covers that day."""
+    text = value.strip()
+    if not text or len(text) > 40:
+        raise QueryError(param, "expected an ISO 8601 date or datetime")
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(0), tzinfo=UTC)
+            return moment + timedelta(days=1) if end else moment
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise QueryError(param, f"{value!r} is not an ISO 8601 date or datetime") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_choice(value: str, param: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise QueryError(param, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def parse_handle(value: str, param: str = "handle") -> str:
+    handle = value.strip().removeprefix("@")
+    if not HANDLE_RE.fullmatch(handle):
+        raise QueryError(param, "a handle is 1-50 letters, digits or underscores")
+    return handle
+
+
+def parse_domain(value: str, param: str = "domain") -> str:
+    domain = value.strip().lower().rstrip(".")
+    if not DOMAIN_RE.fullmatch(domain):
+        raise QueryError(param, f"{value!r} is not a host name")
+    return domain
+
+
+def parse_url(value: str, param: str = "url") -> str:
+    url = value.strip()
+    if len(url) > MAX_URL:
+        raise QueryError(param, "URL too long")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise QueryError(param, "expected an absolute http(s) URL")
+    return url
+
+
+def parse_text(value: str, param: str = "q") -> str:
+    text = " ".join(value.split())
+    if not text:
+        raise QueryError(param, "empty search text")
+    if len(text) > MAX_TEXT:
+        raise QueryError(param, f"search text is limited to {MAX_TEXT} characters")
+    return text
+
+
+def parse_language(value: str, param: str = "language") -> str:
+    lang = value.strip()
+    if not LANG_RE.fullmatch(lang):
+        raise QueryError(param, f"{value!r} is not a language tag like 'en' or 'pt-BR'")
+    return lang
+
+
+def parse_bool(value: str | bool, param: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise QueryError(param, "expected true or false")
+
+
+def post_doc_id(value: str) -> str:
+    """``x:<digits>`` from ``x:<digits>`` or bare digits."""
+    match = POST_ID_RE.fullmatch(value.strip())
+    if not match:
+        raise QueryError("id", "a post id is 'x:<digits>' or digits")
+    return f"x:{match.group(1)}"
+
+
+def short_id(article_id: str) -> str:
+    """A stable 16-hex id for an article (sha1 of its canonical URL), for URLs that stay short."""
+    return hashlib.sha1(article_id.encode()).hexdigest()[:16]
+
+
+def _nonempty(value: str | None) -> str | None:
+    return value if value is not None and value.strip() != "" else None
+
+
+# -- filters ------------------------------------------------------------------------------------
+@dataclass
+class ArticleFilters:
+    url: str | None = None
+    domain: str | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+    language: str | None = None
+    cites: str | None = None  # "deleted" | "edited"
+    q: str | None = None
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+@dataclass
+class PostFilters:
+    platform: str | None = None
+    handle: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+    status: str | None = None  # live | deleted | edited | unavailable | error
+    has_media: str | bool | None = None
+    q: str | None = None
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+@dataclass
+class EventFilters:
+    type: str | None = None  # comma-separated event types
+    since: str | None = None  # an event id or an ISO 8601 time
+    subject_id: str | None = None
+
+
+def _range(field: str, start: str | None, end: str | None, names: tuple[str, str]) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    if _nonempty(start):
+        bounds["$gte"] = parse_datetime(start, names[0])  # type: ignore[arg-type]
+    if _nonempty(end):
+        bounds["$lt" if len(end.strip()) == 10 else "$lte"] = parse_datetime(end, names[1], end=True)  # type: ignore[union-attr]
+    if "$gte" in bounds and len(bounds) == 2 and list(bounds.values())[1] < bounds["$gte"]:
+        raise QueryError(names[1], f"{names[1]} is before {names[0]}")
+    return {field: bounds} if bounds else {}
+
+
+def edited_post_ids(archive: Archive) -> list[str]:
+    """Posts flagged edited by the platform or seen with more than one text."""
+    out = []
+    for doc in archive.posts.find({}, {"is_edited": 1, "versions.text": 1, "edit_ids": 1}):
+        if doc.get("is_edited") is True or len(doc.get("versions") or []) > 1 or len(doc.get("edit_ids") or []) > 1:
+            out.append(doc["_id"])
+    return out
+
+
+def articles_citing(archive: Archive, post_doc_ids: list[str]) -> list[str]:
+    """Article ids whose references include any of *post_doc_ids* (``x:<id>``)."""
+    found: set[str] = set()
+    for pid in post_doc_ids:
+        platform, _, bare = pid.partition(":")
+        query = {"references": {"$elemMatch": {"platform": platform, "post_id": bare}}}
+        found.update(d["_id"] for d in archive.articles.find(query, {"_id": 1}))
+    return sorted(found)
+
+
+def article_query(archive: Archive, f: ArticleFilters) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    if _nonempty(f.url):
+        url = parse_url(f.url)  # type: ignore[arg-type]
+        clauses.append({"$or": [{"_id": url}, {"url": url}, {"canonical_url": url}]})
+    if _nonempty(f.domain):
+        clauses.append({"domain": parse_domain(f.domain)})  # type: ignore[arg-type]
+    published = _range("published_at", f.published_from, f.published_to, ("published_from", "published_to"))
+    if published:
+        clauses.append(published)
+    if _nonempty(f.language):
+        clauses.append({"language": parse_language(f.language)})  # type: ignore[arg-type]
+    if _nonempty(f.cites):
+        which = parse_choice(f.cites.strip(), "cites", CITES)  # type: ignore[union-attr]
+        if which == "deleted":
+            posts = [d["_id"] for d in archive.posts.find({"status": "deleted"}, {"_id": 1})]
+            flag = "cites_deleted"
+        else:
+            posts = edited_post_ids(archive)
+            flag = "cites_edited"
+        clauses.append({"$or": [{flag: True}, {"_id": {"$in": articles_citing(archive, posts)}}]})
+    if _nonempty(f.q):
+        clauses.append({"$text": {"$search": parse_text(f.q)}})  # type: ignore[arg-type]
+    return _and(clauses)
+
+
+def post_query(archive: Archive, f: PostFilters) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    if _nonempty(f.platform):
+        clauses.append({"platform": parse_choice(f.platform.strip(), "platform", PLATFORMS)})  # type: ignore[union-attr]
+    if _nonempty(f.handle):
+        clauses.append({"author.handle_lc": parse_handle(f.handle).lower()})  # type: ignore[arg-type]
+    created = _range("created_at", f.created_from, f.created_to, ("created_from", "created_to"))
+    if created:
+        clauses.append(created)
+    if _nonempty(f.status):
+        status = parse_choice(f.status.strip(), "status", POST_STATUSES)  # type: ignore[union-attr]
+        clauses.append({"_id": {"$in": edited_post_ids(archive)}} if status == "edited" else {"status": status})
+    if f.has_media is not None and (not isinstance(f.has_media, str) or f.has_media.strip()):
+        has = parse_bool(f.has_media, "has_media")
+        any_media = {"$or": [{"media.type": t} for t in MEDIA_TYPES]}
+        if has:
+            clauses.append(any_media)
+        else:
+            with_media = [d["_id"] for d in archive.posts.find(any_media, {"_id": 1})]
+            clauses.append({"_id": {"$nin": with_media}})
+    if _nonempty(f.q):
+        clauses.append({"$text": {"$search": parse_text(f.q)}})  # type: ignore[arg-type]
+    return _and(clauses)
+
+
+def event_query(f: EventFilters) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if _nonempty(f.type):
+        types = [t.strip() for t in f.type.split(",") if t.strip()]  # type: ignore[union-attr]
+        for t in types:
+            parse_choice(t, "type", EVENT_TYPES)
+        query["type"] = types[0] if len(types) == 1 else {"$in": types}
+    if _nonempty(f.since):
+        since = f.since.strip()  # type: ignore[union-attr]
+        if EVENT_ID_RE.fullmatch(since):
+            query["_id"] = {"$gt": since}
+        else:
+            query["created_at"] = {"$gt": parse_datetime(since, "since")}
+    if _nonempty(f.subject_id):
+        subject = f.subject_id.strip()  # type: ignore[union-attr]
+        if len(subject) > MAX_URL:
+            raise QueryError("subject_id", "too long")
+        query["subject_id"] = subject
+    return query
+
+
+def _and(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    if not clauses:
+        return {}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+# -- lookups ------------------------------------------------------------------------------------
+def find_article(archive: Archive, key: str) -> dict[str, Any] | None:
+    """An article by canonical URL (its ``_id``), crawled URL, or 16-hex short id."""
+    key = key.strip()
+    if SHORT_ID_RE.fullmatch(key):
+        for doc in archive.articles.find({}, {"_id": 1}):
+            if short_id(doc["_id"]) == key:
+                return archive.articles.find_one({"_id": doc["_id"]})
+        return None
+    if len(key) > MAX_URL:
+        return None
+    doc = archive.articles.find_one({"_id": key})
+    if doc is None and key.startswith(("http://", "https://")):
+        doc = archive.articles.find_one({"url": key})
+    return doc
+
+
+def find_post(archive: Archive, key: str) -> dict[str, Any] | None:
+    try:
+        return archive.posts.find_one({"_id": post_doc_id(key)})
+    except QueryError:
+        return None

@@ -1,0 +1,14 @@
+"""The read side of the app in one call, so ``create_app()`` wires it with one line."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include(app: FastAPI) -> None:
+    """Add the archive API, Memento TimeMaps, exports and the web UI to *app*."""
+    from receipts.api import routes_archive, routes_exports, routes_memento
+    from receipts.web import routes as web_routes
+
+    for module in (routes_archive, routes_memento, routes_exports, web_routes):
+        app.include_router(module.router)

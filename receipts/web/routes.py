@@ -1,0 +1,176 @@
+"""The researcher's web UI: server-rendered pages over the same queries as the API.
+
+``/`` search, ``/articles/{id}`` (each reference beside the archived post), ``/posts/{id}``
+(captures, versions with diffs, citing articles), ``/handles/{handle}``. No scripts; every page
+sends a strict Content-Security-Policy, and archived text is only ever rendered escaped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from receipts.api.auth import require_read
+from receipts.api.common import ApiError, paginate
+from receipts.api.routes_archive import archive_of, handle_summary
+from receipts.exports.records import (
+    article_detail,
+    article_summary,
+    articles_citing_post,
+    capture_json,
+    post_detail,
+)
+from receipts.exports.records import post_summary as post_item
+from receipts.queries import (
+    ARTICLE_SORT,
+    DOMAIN_RE,
+    HANDLE_RE,
+    POST_SORT,
+    ArticleFilters,
+    PostFilters,
+    QueryError,
+    article_query,
+    find_article,
+    find_post,
+    post_query,
+)
+from scheduler.dates import as_utc
+
+HERE = Path(__file__).resolve().parent
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; frame-src 'none'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+PAGE = 25
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read)])
+
+
+def _when(value: Any) -> str:
+    """A stored date or ISO string as ``YYYY-MM-DD HH:MM UTC``."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    moment = as_utc(value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, undefined=StrictUndefined,
+                  trim_blocks=True, lstrip_blocks=True)
+env.filters["when"] = _when
+env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v})
+
+
+def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = env.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def not_found(message: str) -> HTMLResponse:
+    return page("error.html", 404, title="Not found", message=message)
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """``(op, text)`` segments turning *old* into *new*; op is ``same``, ``del`` or ``ins``."""
+    a, b = re.split(r"(\s+)", old or ""), re.split(r"(\s+)", new or "")
+    out: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+        if tag in ("delete", "replace"):
+            out.append(("del", "".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            out.append(("ins", "".join(b[j1:j2])))
+    return [seg for seg in out if seg[1]]
+
+
+@router.get("/static/receipts.css")
+def stylesheet() -> Response:
+    return Response((HERE / "static" / "receipts.css").read_bytes(), media_type="text/css",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def search(request: Request, q: str = "", acursor: str | None = None, pcursor: str | None = None) -> HTMLResponse:
+    """One box: a URL, a domain, an @handle, or words (articles and posts)."""
+    archive = archive_of(request)
+    q = q.strip()[:200]
+    afilters, pfilters = ArticleFilters(), PostFilters()
+    mode = "latest"
+    if q.startswith(("http://", "https://")):
+        afilters.url, mode = q, "url"
+    elif q.startswith("@") and HANDLE_RE.fullmatch(q[1:]):
+        pfilters.handle, mode = q[1:], "handle"
+    elif "." in q and " " not in q and DOMAIN_RE.fullmatch(q.lower()):
+        afilters.domain, mode = q.lower(), "domain"
+    elif q:
+        afilters.q = pfilters.q = q
+        mode = "text"
+    error = None
+    articles: dict[str, Any] = {"items": [], "next_cursor": None}
+    posts: dict[str, Any] = {"items": [], "next_cursor": None}
+    try:
+        if mode != "handle":
+            articles = paginate(archive.articles, article_query(archive, afilters), ARTICLE_SORT, article_summary,
+                                limit=PAGE, cursor=acursor, projection={"body_text": 0})
+        if mode in ("handle", "text", "latest"):
+            posts = paginate(archive.posts, post_query(archive, pfilters), POST_SORT, post_item,
+                             limit=PAGE, cursor=pcursor, projection={"raw": 0})
+    except QueryError as exc:
+        error = str(exc)
+    except ApiError as exc:
+        error = exc.message
+    return page("search.html", 400 if error else 200, title="Search", q=q, mode=mode, error=error,
+                articles=articles, posts=posts, acursor=acursor, pcursor=pcursor)
+
+
+@router.get("/articles/{key:path}", response_class=HTMLResponse)
+def article_page(key: str, request: Request) -> HTMLResponse:
+    archive = archive_of(request)
+    doc = find_article(archive, unquote(key))
+    if doc is None:
+        return not_found("No archived article with this id.")
+    article = article_detail(archive, doc)
+    return page("article.html", title=article["title"] or article["id"], article=article)
+
+
+@router.get("/posts/{key}", response_class=HTMLResponse)
+def post_page(key: str, request: Request) -> HTMLResponse:
+    archive = archive_of(request)
+    doc = find_post(archive, key)
+    if doc is None:
+        return not_found("No archived post with this id.")
+    post = post_detail(doc)
+    versions = post["versions"]
+    diffs = [word_diff(versions[i - 1].get("text") or "", versions[i].get("text") or "") if i else []
+             for i in range(len(versions))]
+    captures = [capture_json(c) for c in
+                archive.captures.find({"target_id": doc["_id"]}).sort([("fetched_at", 1), ("_id", 1)])]
+    author = post["author"]["handle"] or post["id"]
+    return page("post.html", title=f"@{author}: post {post['post_id']}", post=post,
+                versions=list(zip(versions, diffs, strict=True)), captures=captures,
+                cited_by=articles_citing_post(archive, doc))
+
+
+@router.get("/handles/{handle}", response_class=HTMLResponse)
+def handle_page(handle: str, request: Request) -> HTMLResponse:
+    handle = handle.removeprefix("@")
+    if not HANDLE_RE.fullmatch(handle):
+        return not_found("Not a handle.")
+    try:
+        summary = handle_summary(archive_of(request), handle, recent=100)
+    except ApiError:
+        return not_found(f"No archived posts by @{handle}.")
+    return page("handle.html", title=f"@{summary['handle']}", summary=summary)

@@ -62,10 +62,12 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
 
     options = dict(options or {})
     from pipelines.storage import replay_leftover_spool
+    from receipts.evidence.recover import recover_interrupted
 
     archive = Archive(get_database())
     archive.ensure_indexes()
     replay_leftover_spool(archive)
+    recover_interrupted(archive, get_settings().warc_dir)
     crawl_id = crawl_id or new_id("cr")
     archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))
     overrides = dict(scrapy_overrides or {})

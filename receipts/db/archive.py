@@ -69,7 +69,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("crawl_id", 1)], {}),
         ([("requested_url", 1)], {}),
     ],
-    "crawls": [([("started_at", -1)], {})],
+    "crawls": [([("started_at", -1)], {}), ([("status", 1)], {})],
     "events": [([("created_at", 1)], {}), ([("type", 1), ("created_at", 1)], {})],
     "jobs": [([("status", 1), ("priority", -1), ("created_at", 1)], {})],
     "media": [([("source_urls", 1)], {})],

@@ -9,6 +9,7 @@ values are kept in the capture's metadata record under ``http_headers_rewritten`
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import threading
@@ -152,6 +153,7 @@ class CrawlWarc:
     def open(self) -> CrawlWarc:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = self.path.open("ab")  # never truncate evidence: a resumed crawl appends
+        fcntl.flock(self._fh, fcntl.LOCK_EX)  # held while writing: recover.py knows a live writer by it
         self._writer = Sha256WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
         info = {"software": f"Receipts {self.provenance.get('receipts_version') or ''}".strip(),
                 "format": "WARC File Format 1.1",

@@ -1,0 +1,78 @@
+"""Recover the WARC files of crawls whose process died (SIGKILL, power loss).
+
+A crawl holds an exclusive ``flock`` on its WARC while writing. A file of a ``running`` crawl that
+can be locked has no writer left: it is cut back to its last complete gzip member (captures are
+only inserted after their records are flushed, so no capture points past that), its sha256 is
+recorded, and the crawl is marked ``interrupted``. The next run then finds no truncated WARC referenced.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import zlib
+from pathlib import Path
+
+from receipts.db.archive import Archive, set_fields
+from receipts.evidence.warc import file_sha256, warc_name
+from receipts.models import utcnow
+
+
+def complete_length(path: Path) -> int:
+    """Bytes of *path* covered by complete gzip members."""
+    good = 0
+    with path.open("rb") as fh:
+        data = fh.read()
+    offset = 0
+    while offset < len(data):
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            d.decompress(data[offset:])
+        except zlib.error:
+            break
+        if not d.eof:
+            break  # the member never ended: cut here
+        offset = len(data) - len(d.unused_data)
+        good = offset
+    return good
+
+
+def try_lock(path: Path):  # noqa: ANN201 - an open file or None
+    fh = path.open("r+b")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    return fh
+
+
+def recover_interrupted(archive: Archive, warc_dir: Path) -> list[str]:
+    """Close out every dead ``running`` crawl's WARC; returns the recovered crawl ids."""
+    recovered = []
+    for crawl in archive.crawls.find({"status": "running"}, {"_id": 1, "warc_files": 1}):
+        path = warc_dir / warc_name(crawl["_id"])
+        if not path.exists():
+            continue
+        fh = try_lock(path)
+        if fh is None:
+            continue  # its crawl is alive and writing
+        try:
+            size = path.stat().st_size
+            keep = complete_length(path)
+            if keep < size:
+                fh.truncate(keep)
+                fh.flush()
+        finally:
+            fh.close()
+        sha256, length = file_sha256(path)
+        previous = archive.db["warcs"].find_one({"_id": path.name}) or {}
+        archive.db["warcs"].replace_one({"_id": path.name}, {
+            **previous, "_id": path.name, "crawl_id": crawl["_id"], "sha256": sha256, "bytes": length,
+            "closed_at": utcnow(), "recovered": True, "truncated_bytes": size - keep,
+            "resources": previous.get("resources", [])}, upsert=True)
+        files = list(crawl.get("warc_files") or [])
+        set_fields(archive.crawls, crawl["_id"], {
+            "status": "interrupted", "finished_at": utcnow(),
+            "warc_files": files if path.name in files else [*files, path.name]})
+        recovered.append(crawl["_id"])
+    return recovered

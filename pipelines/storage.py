@@ -31,7 +31,13 @@ from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.evidence.warc import post_urn
 from receipts.models import Article, Capture, Post, Reference, utcnow
-from receipts.quotes.article import apply_search, check_references, previous_checks, previous_resolutions
+from receipts.quotes.article import (
+    apply_search,
+    check_references,
+    previous_checks,
+    previous_resolutions,
+    recheck_article,
+)
 from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -143,6 +149,7 @@ class StoragePipeline:
         self.quotes: dict[str, QuoteResolvedItem] = {}  # quote key → search outcome
         self.previous_article: Article | None = None  # as stored before this crawl (quote checks, resolutions)
         self.degraded = False  # something had to be spooled
+        self.changed_posts: set[str] = set()  # posts whose status or text changed in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -172,7 +179,10 @@ class StoragePipeline:
             self.writer.add_resource(post_urn(stored.id), "application/json",
                                      json.dumps(stored.to_json(), sort_keys=True, ensure_ascii=False).encode(),
                                      {"target_id": stored.id, "capture_id": item.capture_id, "kind": "post_json"})
-            self.emit(post_events(previous, item.post), stored.id)
+            events = post_events(previous, item.post)
+            self.emit(events, stored.id)
+            if events:
+                self.changed_posts.add(stored.id)
             if stored.id not in self.post_ids:
                 self.post_ids.append(stored.id)
         elif isinstance(item, ReferenceResolvedItem):
@@ -229,6 +239,7 @@ class StoragePipeline:
             archive.update_post_fields(post_id, {"screenshot_sha256": sha256})
         if self.article_id:
             self.finalize_article(archive, self.article_id)
+        self.refresh_citing_articles(archive)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = self.errors + list(getattr(spider, "errors", []))
         archive.update_crawl(self.writer.crawl_id or "", {
@@ -247,6 +258,18 @@ class StoragePipeline:
                 "item_errors": len(errors),
             },
         }, push_errors=errors)
+
+    def refresh_citing_articles(self, archive: Archive) -> None:
+        """A post that changed (re-check, or cited elsewhere too) updates every article citing it:
+        its ``cites_deleted``/``cites_edited`` flags and its quote checks (``quote_changed`` events)."""
+        for post_id in sorted(self.changed_posts):
+            post = archive.posts.find_one({"_id": post_id}, {"cited_by": 1})
+            for article_id in (post or {}).get("cited_by", []):
+                if article_id == self.article_id:
+                    continue  # finalized just now
+                archive.refresh_citing_flags(article_id)
+                for event in recheck_article(archive, article_id):
+                    log.info("quote check changed: %s", event.get("data"))
 
     def final_status(self, spider: Spider | None, errors: list[dict[str, Any]]) -> str:
         if self.fatal or (not self.article_id and not getattr(spider, "post_keys", None)):
@@ -292,9 +315,12 @@ class StoragePipeline:
             ref.status = _POST_TO_REF_STATUS[post.status]  # type: ignore[assignment]
             ref.error = post.status_reason if post.status == "error" else None
             cites_deleted = cites_deleted or post.status == "deleted"
-            cites_edited = cites_edited or len(post.edit_ids) > 1 or len(post.versions) > 1
+            cites_edited = cites_edited or post.edited
         self.emit(check_references(archive, article, refs, previous_checks(self.previous_article)), article_id)
         archive.set_references(article_id, refs, cites_deleted=cites_deleted, cites_edited=cites_edited)
+        for ref in refs:
+            if ref.post_id:
+                archive.add_citation(f"{ref.platform}:{ref.post_id}", article_id)
 
 
 def replay_leftover_spool(archive: Archive, spool_dir: Path | None = None) -> int:

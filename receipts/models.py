@@ -207,6 +207,15 @@ class Post(Model):
     check_count: int = 0
     last_capture_id: str | None = None
     versions: list[dict[str, Any]] = Field(default_factory=list)
+    cited_by: list[str] = Field(default_factory=list)  # ids of the articles that reference this post
+
+    @property
+    def edited(self) -> bool:
+        return bool(self.is_edited) or len(self.edit_ids) > 1 or len(self.versions) > 1
+
+    @property
+    def has_media(self) -> bool:
+        return any(m.type in ("photo", "video", "animated_gif", "hls") for m in self.media)
 
 
 class Capture(Model):

@@ -25,7 +25,6 @@ CITES = ("deleted", "edited")
 PLATFORMS = ("x",)
 EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
                "article_changed", "embed_removed", "embed_added", "quote_changed")
-MEDIA_TYPES = ("photo", "video", "animated_gif", "hls")  # avatars and screenshots are not "media" here
 
 # Keyset pagination sorts on ``_id`` only: nx-27017 compares datetimes to the second, so a
 # ``first_seen_at < cursor`` clause silently skips documents stored within the same second.
@@ -193,25 +192,6 @@ def _range(field: str, start: str | None, end: str | None, names: tuple[str, str
     return {field: bounds} if bounds else {}
 
 
-def edited_post_ids(archive: Archive) -> list[str]:
-    """Posts flagged edited by the platform or seen with more than one text."""
-    out = []
-    for doc in archive.posts.find({}, {"is_edited": 1, "versions.text": 1, "edit_ids": 1}):
-        if doc.get("is_edited") is True or len(doc.get("versions") or []) > 1 or len(doc.get("edit_ids") or []) > 1:
-            out.append(doc["_id"])
-    return out
-
-
-def articles_citing(archive: Archive, post_doc_ids: list[str]) -> list[str]:
-    """Article ids whose references include any of *post_doc_ids* (``x:<id>``)."""
-    found: set[str] = set()
-    for pid in post_doc_ids:
-        platform, _, bare = pid.partition(":")
-        query = {"references": {"$elemMatch": {"platform": platform, "post_id": bare}}}
-        found.update(d["_id"] for d in archive.articles.find(query, {"_id": 1}))
-    return sorted(found)
-
-
 def article_query(archive: Archive, f: ArticleFilters) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = []
     if _nonempty(f.url):
@@ -226,13 +206,8 @@ def article_query(archive: Archive, f: ArticleFilters) -> dict[str, Any]:
         clauses.append({"language": parse_language(f.language)})  # type: ignore[arg-type]
     if _nonempty(f.cites):
         which = parse_choice(f.cites.strip(), "cites", CITES)  # type: ignore[union-attr]
-        if which == "deleted":
-            posts = [d["_id"] for d in archive.posts.find({"status": "deleted"}, {"_id": 1})]
-            flag = "cites_deleted"
-        else:
-            posts = edited_post_ids(archive)
-            flag = "cites_edited"
-        clauses.append({"$or": [{flag: True}, {"_id": {"$in": articles_citing(archive, posts)}}]})
+        # flags kept by the crawls and re-checks (top-level equality: indexed, also on nx-27017)
+        clauses.append({"cites_deleted" if which == "deleted" else "cites_edited": True})
     if _nonempty(f.q):
         clauses.append({"$text": {"$search": parse_text(f.q)}})  # type: ignore[arg-type]
     return _and(clauses)
@@ -243,21 +218,15 @@ def post_query(archive: Archive, f: PostFilters) -> dict[str, Any]:
     if _nonempty(f.platform):
         clauses.append({"platform": parse_choice(f.platform.strip(), "platform", PLATFORMS)})  # type: ignore[union-attr]
     if _nonempty(f.handle):
-        clauses.append({"author.handle_lc": parse_handle(f.handle).lower()})  # type: ignore[arg-type]
+        clauses.append({"handle_lc": parse_handle(f.handle).lower()})  # type: ignore[arg-type]
     created = _range("created_at", f.created_from, f.created_to, ("created_from", "created_to"))
     if created:
         clauses.append(created)
     if _nonempty(f.status):
         status = parse_choice(f.status.strip(), "status", POST_STATUSES)  # type: ignore[union-attr]
-        clauses.append({"_id": {"$in": edited_post_ids(archive)}} if status == "edited" else {"status": status})
+        clauses.append({"edited": True} if status == "edited" else {"status": status})
     if f.has_media is not None and (not isinstance(f.has_media, str) or f.has_media.strip()):
-        has = parse_bool(f.has_media, "has_media")
-        any_media = {"$or": [{"media.type": t} for t in MEDIA_TYPES]}
-        if has:
-            clauses.append(any_media)
-        else:
-            with_media = [d["_id"] for d in archive.posts.find(any_media, {"_id": 1})]
-            clauses.append({"_id": {"$nin": with_media}})
+        clauses.append({"has_media": parse_bool(f.has_media, "has_media")})
     if _nonempty(f.q):
         clauses.append({"$text": {"$search": parse_text(f.q)}})  # type: ignore[arg-type]
     return _and(clauses)

@@ -244,3 +244,25 @@ def test_scrapy_crawl_command_works(receipts_env, tmp_path):
                           cwd=root, env=receipts_env.env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert receipts_env.db.posts.find_one({"_id": f"x:{RUPAR_ID}"}) is not None
+
+
+def test_a_post_deleted_later_flags_every_article_citing_it(receipts_env, fakeweb):
+    first = fakeweb.add_page("/crawl/cites-a", page(embed(PHOTO_ID, "brusselsdesk")))
+    receipts_env.crawl_json(first)
+    db = receipts_env.db
+    assert db.posts.find_one({"_id": f"x:{PHOTO_ID}"})["cited_by"] == [first]
+    assert db.articles.find_one({"_id": first})["cites_deleted"] is False
+    fakeweb.set_post_state(PHOTO_ID, "deleted")
+    try:
+        second = fakeweb.add_page("/crawl/cites-b", page(embed(PHOTO_ID, "brusselsdesk")))
+        receipts_env.crawl_json(second)
+    finally:
+        fakeweb.set_post_state(PHOTO_ID, "live")
+    assert sorted(db.posts.find_one({"_id": f"x:{PHOTO_ID}"})["cited_by"]) == sorted([first, second])
+    assert db.events.count_documents({"type": "post_deleted", "subject_id": f"x:{PHOTO_ID}"}) == 1
+    # the earlier article learns it now cites a deleted post (flag, and its reference's quote check)
+    assert db.articles.find_one({"_id": first})["cites_deleted"] is True
+    proc = receipts_env.run("query", "articles", "--cites", "deleted", "--json", check=True)
+    assert {a["id"] for a in json.loads(proc.stdout)["items"]} >= {first, second}
+    proc = receipts_env.run("query", "posts", "--handle", "BrusselsDesk", "--status", "deleted", "--json", check=True)
+    assert [p["id"] for p in json.loads(proc.stdout)["items"]] == [f"x:{PHOTO_ID}"]

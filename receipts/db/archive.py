@@ -54,11 +54,16 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("published_at", -1)], {}),
         ([("references.post_id", 1)], {}),
         ([("language", 1)], {}),
+        ([("cites_deleted", 1)], {}),
+        ([("cites_edited", 1)], {}),
         ([("next_check_at", 1)], {}),
         ([("title", "text"), ("body_text", "text")], {"name": "article_text", "default_language": "none"}),
     ],
     "posts": [
         ([("author.handle_lc", 1), ("created_at", -1)], {}),
+        ([("handle_lc", 1)], {}),
+        ([("has_media", 1)], {}),
+        ([("edited", 1)], {}),
         ([("created_at", -1)], {}),
         ([("status", 1)], {}),
         ([("next_check_at", 1)], {}),
@@ -77,7 +82,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
 
 
 def _has_date(value: Any) -> bool:
-    return isinstance(value, datetime)
+    return isinstance(value, datetime | bool)
 
 
 def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, inc: dict[str, int] | None = None,
@@ -85,7 +90,7 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
     """``$set`` (and ``$inc``) on one document by ``_id``, safe for datetimes everywhere.
 
     nx-27017 stores a top-level datetime given to ``$set`` on an existing document as a
-    string; so when *fields* hold a datetime the document is read, changed and replaced
+    string (and a bool as 0/1); so when *fields* hold one the document is read, changed and replaced
     (one writer per document in Receipts: crawls, posts and jobs are owned by their runner).
     Returns whether a document was written.
     """
@@ -280,15 +285,15 @@ class Archive:
             post.check_count = previous.check_count
             post.next_check_at = previous.next_check_at
             post.versions = previous.versions
+            post.cited_by = previous.cited_by
             post.screenshot_sha256 = post.screenshot_sha256 or previous.screenshot_sha256
             if post.status in ("error", "deleted", "unavailable"):
                 # keep what was archived; a failure only records the check, a deletion the new status
                 keep = previous.model_copy(update={"last_checked_at": now, "last_capture_id": post.last_capture_id})
                 if post.status != "error":
                     keep.status, keep.status_reason = post.status, post.status_reason
-                doc = keep.to_doc()
+                doc = self._post_doc(keep)
                 doc["last_error"] = post.status_reason if post.status == "error" else None
-                doc["author"]["handle_lc"] = (keep.author.handle or "").lower() or None
                 self.posts.replace_one({"_id": post.id}, doc, upsert=True)
                 return keep, previous
             known = {m.source_url: m for m in previous.media}
@@ -300,11 +305,39 @@ class Archive:
                                       or post.versions[-1].get("edit_ids") != post.edit_ids):
             post.versions = [*post.versions, {"text": post.text, "edit_ids": post.edit_ids,
                                               "seen_at": now, "capture_id": capture_id}]
-        doc = post.to_doc()
-        doc["author"]["handle_lc"] = (post.author.handle or "").lower() or None
+        doc = self._post_doc(post)
         doc["last_error"] = None
         self.posts.replace_one({"_id": post.id}, doc, upsert=True)
         return post, previous
+
+    @staticmethod
+    def _post_doc(post: Post) -> dict[str, Any]:
+        """The stored post, plus top-level fields the researcher queries filter on: nx-27017 only
+        uses an index for top-level equality, so these are kept flat (``handle_lc``, ``has_media``,
+        ``edited``)."""
+        doc = post.to_doc()
+        handle_lc = (post.author.handle or "").lower() or None
+        doc["author"]["handle_lc"] = handle_lc
+        doc.update(handle_lc=handle_lc, has_media=post.has_media, edited=post.edited)
+        return doc
+
+    def add_citation(self, post_id: str, article_id: str) -> None:
+        self.posts.update_one({"_id": post_id}, {"$addToSet": {"cited_by": article_id}})
+
+    def refresh_citing_flags(self, article_id: str) -> None:
+        """Recompute ``cites_deleted`` / ``cites_edited`` of an article from its posts as stored now."""
+        article = self.articles.find_one({"_id": article_id}, {"references": 1})
+        if article is None:
+            return
+        deleted = edited = False
+        for ref in article.get("references", []):
+            if ref.get("post_id"):
+                post = self.posts.find_one({"_id": f"{ref.get('platform', 'x')}:{ref['post_id']}"},
+                                           {"status": 1, "edited": 1})
+                if post:
+                    deleted = deleted or post.get("status") == "deleted"
+                    edited = edited or bool(post.get("edited"))
+        set_fields(self.articles, article_id, {"cites_deleted": deleted, "cites_edited": edited})
 
     def update_post_fields(self, post_id: str, fields: dict[str, Any]) -> None:
         set_fields(self.posts, post_id, fields)

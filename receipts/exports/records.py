@@ -133,8 +133,16 @@ def capture_json(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def articles_citing_post(archive: Archive, post: dict[str, Any]) -> list[dict[str, Any]]:
-    query = {"references": {"$elemMatch": {"platform": post.get("platform") or "x", "post_id": post.get("post_id")}}}
-    return [article_summary(d) for d in archive.articles.find(query, {"body_text": 0}).sort([("first_seen_at", -1)])]
+    """The articles citing *post*: by its ``cited_by`` list (kept by the crawls, an ``_id`` lookup each),
+    else — for posts archived before ``cited_by`` existed — by scanning the references."""
+    ids = post.get("cited_by")
+    if ids:
+        docs = [d for d in (archive.articles.find_one({"_id": i}, {"body_text": 0}) for i in ids) if d]
+    else:
+        query = {"references": {"$elemMatch": {"platform": post.get("platform") or "x", "post_id": post.get("post_id")}}}
+        docs = list(archive.articles.find(query, {"body_text": 0}))
+    docs.sort(key=lambda d: d.get("first_seen_at") or 0, reverse=True)
+    return [article_summary(d) for d in docs]
 
 
 # -- the flat row: one per reference ------------------------------------------------------------

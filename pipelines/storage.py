@@ -7,9 +7,11 @@ each reference with its post's state (``archived`` / ``deleted`` / ``unavailable
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,21 @@ class ArchiveWriter:
         self.captures = 0
         self.spool = Spool(spool_dir or get_settings().spool_dir, crawl_id)
         self.breaker = Breaker()
+        # one writer thread: database round trips leave the reactor, and stay in the order submitted
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipts-writer")
+        self._pending: list[Future] = []
+
+    def submit(self, fn: Any) -> Future:
+        future = self._thread.submit(fn)
+        self._pending = [f for f in self._pending if not f.done()]
+        self._pending.append(future)
+        return future
+
+    def flush(self) -> None:
+        """Wait for every submitted write (re-raising the first failure)."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def guarded(self, write: Any, kind: str, payload: Any) -> bool:
         """Run *write*; when MongoDB is unreachable spool *payload* instead. True when written now."""
@@ -71,13 +88,18 @@ class ArchiveWriter:
             self.spool.put(kind, payload)
             return False
 
-    def add_capture(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None) -> Capture:
+    def add_capture(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None,
+                    store_body: bool = True) -> Capture:
+        """Hooks (WARC) see the body; the archive stores it unless *store_body* is False (media: the
+        bytes live in the media bucket, the capture only points there)."""
         for hook in self.capture_hooks:
             try:
                 hook(capture, body, request, response)
             except Exception:  # evidence hooks must never break the crawl
                 log.exception("capture hook failed for %s", capture.requested_url)
-        self.guarded(lambda: self.archive.add_capture(capture, body), "capture", (capture, body))
+        stored = body if store_body else None
+        self.submit(lambda: self.guarded(lambda: self.archive.add_capture(capture, stored), "capture",
+                                         (capture, stored)))
         self.captures += 1
         return capture
 
@@ -159,11 +181,13 @@ class StoragePipeline:
     def writer(self) -> ArchiveWriter:
         return get_writer(self.crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, CrawlErrorItem | ReferenceResolvedItem | QuoteResolvedItem):
             self.handle(item)  # in-memory only
-        else:
-            self.degraded |= not self.writer.guarded(lambda: self.handle(item), "item", item)
+            return item
+        writer = self.writer
+        written = await asyncio.wrap_future(writer.submit(lambda: writer.guarded(lambda: self.handle(item), "item", item)))
+        self.degraded |= not written
         return item
 
     def handle(self, item: Any) -> None:
@@ -229,6 +253,7 @@ class StoragePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         archive = self.writer.archive
+        self.writer.flush()
         try:
             self.replay_spool()
         except DB_DOWN_ERRORS:

@@ -101,3 +101,23 @@ def test_reads_need_the_token_when_configured(receipts_env, monkeypatch) -> None
     assert client.get("/metrics").status_code == 401
     assert client.get("/api/v1/events", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     assert client.get("/api/v1/health").status_code == 200  # probes stay open
+
+
+def test_request_bodies_are_capped(receipts_env, monkeypatch) -> None:
+    monkeypatch.setenv("RECEIPTS_API_TOKEN", "s3cret")
+    reset_settings()
+    client, _ = _client()
+    auth = {"Authorization": "Bearer s3cret"}
+    huge = '{"url": "https://news.example/' + "a" * 100_000 + '"}'
+    resp = client.post("/api/v1/crawls", content=huge, headers={**auth, "Content-Type": "application/json"})
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "too_large"
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(100):
+            yield b"x" * 1024
+
+    resp = client.post("/api/v1/crawls", content=chunks(), headers={**auth, "Content-Type": "application/json"})
+    assert resp.status_code == 413
+    resp = client.post("/api/v1/crawls", json={"url": "ftp://nope"}, headers=auth)
+    assert resp.status_code == 400 or resp.status_code == 422
+    assert "http" in resp.json()["error"]["message"]

@@ -38,8 +38,12 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
                 jobs = [(j["kind"], j["status"], j["attempts"], j["errors"]) for j in db.jobs.find({})]
                 raise AssertionError(f"{exc}\njobs: {jobs}\n{daemon.log()[-3000:]}") from None
 
-            events = list(db.events.find({}))
-            assert [(e["type"], e["subject_id"]) for e in events] == [("post_deleted", deleted)]
+            events = [(e["type"], e["subject_id"]) for e in db.events.find({}).sort("_id", 1)]
+            # exactly one deletion (the 503 gives none); the article citing it re-checks its quote
+            assert events == [("post_deleted", deleted), ("quote_changed", url)]
+            quote = db.events.find_one({"type": "quote_changed"})
+            assert quote["data"]["to"] == "deleted" and quote["data"]["post_id"] == deleted
+            assert db.articles.find_one({"_id": url})["cites_deleted"] is True
             after = {p["_id"]: p for p in db.posts.find({"_id": {"$in": list(posts)}})}
             assert after[deleted]["status"] == "deleted" and after[deleted]["text"] == posts[deleted]["text"]
             assert after[flaky]["status"] == "live" and after[flaky]["last_error"]  # a failed fetch, recorded as such
@@ -55,7 +59,9 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
             assert [(e["type"], e["subject_id"]) for e in listed["items"]] == [("post_deleted", deleted)]
             event = listed["items"][0]
             assert event["id"].startswith("ev") and event["created_at"].endswith("Z")
-            assert client.get("/api/v1/events", params={"since": event["id"]}).json()["items"] == []
+            after_deletion = client.get("/api/v1/events", params={"since": event["id"]}).json()["items"]
+            assert [e["type"] for e in after_deletion] == ["quote_changed"]
+            assert client.get("/api/v1/events", params={"since": after_deletion[0]["id"]}).json()["items"] == []
             assert client.get("/api/v1/events", params={"type": "post_edited"}).json()["items"] == []
     finally:
         fakeweb.set_post_state(TEXT_2026_ID, "live")

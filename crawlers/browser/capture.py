@@ -135,27 +135,35 @@ async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8
     except PlaywrightError:
         pass
     found: list[dict[str, Any]] = await page.evaluate(_TAG_EMBEDS_JS)
-    shots: list[Shot] = []
-    seen: set[str] = set()
+    unique: list[dict[str, Any]] = []
     for embed in found:
-        if embed["id"] in seen:
+        if embed["id"] not in {e["id"] for e in unique}:
+            unique.append(embed)
+
+    async def frame_text(embed: dict[str, Any]) -> str:
+        """The rendered embed's text, read from its iframe once loaded (all frames at once)."""
+        text = embed.get("text") or ""
+        if embed["element"] != "iframe":
+            return text
+        handle = await page.query_selector(f'[data-receipts-embed="{embed["n"]}"]')
+        frame = await handle.content_frame() if handle else None
+        if frame is None:
+            return text
+        await frame.wait_for_load_state("load", timeout=timeout * 1000)
+        return await frame.inner_text("body", timeout=timeout * 1000)
+
+    texts = await asyncio.gather(*(frame_text(e) for e in unique), return_exceptions=True)
+    await asyncio.sleep(EMBED_SETTLE_S)  # let freshly rendered iframes paint, once for the page
+    shots: list[Shot] = []
+    for embed, dom_text in zip(unique, texts, strict=True):
+        if isinstance(dom_text, BaseException):
+            log.warning("embed of post %s did not render: %s", embed["id"], dom_text)
             continue
-        selector = f'[data-receipts-embed="{embed["n"]}"]'
-        dom_text = embed.get("text") or ""
         try:
-            if embed["element"] == "iframe":
-                handle = await page.query_selector(selector)
-                frame = await handle.content_frame() if handle else None
-                if frame is not None:
-                    await frame.wait_for_load_state("load", timeout=timeout * 1000)
-                    dom_text = await frame.inner_text("body", timeout=timeout * 1000)
-                await page.locator(selector).scroll_into_view_if_needed(timeout=timeout * 1000)
-                await asyncio.sleep(EMBED_SETTLE_S)
-            png = await _shot(page, selector, timeout)
+            png = await _shot(page, f'[data-receipts-embed="{embed["n"]}"]', timeout)
         except PlaywrightError as exc:
             log.warning("embed screenshot of post %s failed: %s", embed["id"], exc)
             continue
-        seen.add(embed["id"])
         shots.append(Shot(png=png, dom_text=dom_text.strip(), url=page.url, post_id=embed["id"],
                           element=embed["element"]))
     return shots

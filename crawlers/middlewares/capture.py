@@ -16,26 +16,11 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from pipelines.storage import ArchiveWriter, get_writer
+from pipelines.storage import get_writer
 from receipts.db.archive import MEDIA_BUCKET, new_id
 from receipts.models import Capture, sha256_hex
 
 log = logging.getLogger(__name__)
-
-
-def _add_capture_body_elsewhere(writer: ArchiveWriter, capture: Capture, body: bytes, request: Request,
-                                response: Response) -> None:
-    """Like ``writer.add_capture`` (hooks see the body) but the archive gets no body to store."""
-    capture.body_sha256 = sha256_hex(body)
-    capture.body_size = len(body)
-    capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
-    for hook in writer.capture_hooks:
-        try:
-            hook(capture, body, request, response)
-        except Exception:  # evidence hooks must never break the crawl
-            log.exception("capture hook failed for %s", capture.requested_url)
-    writer.archive.add_capture(capture, None)
-    writer.captures += 1
 
 
 def _headers(h) -> dict[str, str]:  # scrapy Headers → plain dict, repeated values joined
@@ -89,7 +74,11 @@ class CaptureMiddleware:
         capture.content_type = capture.headers.get("Content-Type")
         writer = get_writer(self.crawler)
         if request.meta.get("capture_body", True) is False and 200 <= response.status < 300:
-            _add_capture_body_elsewhere(writer, capture, response.body, request, response)
+            # media: the bytes go to the media bucket; the capture points there
+            capture.body_sha256 = sha256_hex(response.body)
+            capture.body_size = len(response.body)
+            capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
+            writer.add_capture(capture, response.body, request=request, response=response, store_body=False)
         else:
             writer.add_capture(capture, response.body, request=request, response=response)
         request.meta["capture_id"] = capture.id

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from receipts.api import routes_crawls, routes_events, routes_ops, routes_sources
 from receipts.api.common import install_error_handlers
+from receipts.api.limits import BodyLimitMiddleware
 from receipts.db import get_database
 from receipts.db.archive import Archive
 
@@ -22,6 +23,7 @@ def create_app(daemon: Any = None, archive: Archive | None = None) -> FastAPI:
     app.state.pool = getattr(daemon, "pool", None)
     app.state.started_at = time.monotonic()
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     for module in (routes_crawls, routes_sources, routes_events, routes_ops):
         app.include_router(module.router)
     __import__("receipts.web.app_routes", fromlist=["include"]).include(app)  # archive, memento, exports, web UI

@@ -196,3 +196,28 @@ def test_browser_disabled_starts_no_chromium(receipts_env, fakeweb, tmp_path: Pa
     db = receipts_env.db
     assert db.captures.count_documents({"target_type": "screenshot"}) == 0
     assert db.captures.count_documents({"route": "browser"}) == 0
+
+
+def test_several_embeds_each_get_their_own_screenshot(receipts_env, fakeweb) -> None:
+    """Many embeds: one full-page capture cut into each embed's box, each attached to its reference."""
+    from receipts.fakeweb.catalog import JOSHI_ID, VIETOR_ID
+
+    posts = [(RUPAR_ID, "atrupar"), (JOSHI_ID, "shashj"), (VIETOR_ID, "TVietor08")]
+    body = "".join(
+        f'<p>Paragraph {i}.</p><blockquote class="twitter-tweet"><p lang="en" dir="ltr">shown {i}</p>&mdash; '
+        f'N (@{handle}) <a href="https://twitter.com/{handle}/status/{pid}">February 13, 2025</a></blockquote>'
+        for i, (pid, handle) in enumerate(posts))
+    html = ("<!doctype html><html><head><title>Three embeds</title></head><body><article>"
+            f"{body}</article><script async src='https://platform.twitter.com/widgets.js'></script></body></html>")
+    url = fakeweb.add_page("/browser/three-embeds", html)
+    report = crawl(receipts_env, url, RECEIPTS_BROWSER="1")
+    assert report["crawl"]["status"] == "done", report["crawl"]["errors"]
+    db = receipts_env.db
+    refs = {r["post_id"]: r for r in db.articles.find_one({"_id": url})["references"]}
+    shas = {pid: refs[pid]["screenshot_sha256"] for pid, _ in posts}
+    assert all(shas.values()) and len(set(shas.values())) == 3  # three different images
+    for pid, handle in posts:
+        image = load_png(db, shas[pid], f"embed_{handle}.png")
+        assert image.width > 100 and image.height > 50
+        cap = db.captures.find_one({"target_type": "screenshot", "body_sha256": shas[pid]})
+        assert handle in cap["meta"]["dom_text"]  # the crop belongs to that post's embed

@@ -128,6 +128,44 @@ _TAG_EMBEDS_JS = r"""() => {
 _EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.twitter-tweet, blockquote.twitter-video')"
 
 
+_EMBED_BOXES_JS = r"""(ns) => ns.map((n) => {
+  const el = document.querySelector(`[data-receipts-embed="${n}"]`);
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return {n: n, x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height};
+}).concat([{dpr: window.devicePixelRatio || 1,
+            height: document.documentElement.scrollHeight}])"""
+MAX_FULL_PAGE_PX = 16000  # Chromium's texture limit: taller pages are shot element by element
+
+
+async def _crop_from_full_page(page: Page, embeds: list[dict[str, Any]], timeout: float) -> dict[int, bytes] | None:
+    """One full-page screenshot cut into the embeds' boxes: many embeds cost one capture, not one each.
+
+    None when the page is too tall for one screenshot (the caller shoots each element instead).
+    """
+    from io import BytesIO
+
+    from PIL import Image
+
+    boxes = await page.evaluate(_EMBED_BOXES_JS, [e["n"] for e in embeds])
+    meta = boxes.pop()
+    if meta["height"] * meta["dpr"] > MAX_FULL_PAGE_PX:
+        return None
+    png = await page.screenshot(full_page=True, type="png", animations="disabled", timeout=timeout * 1000)
+    image = Image.open(BytesIO(png))
+    scale = meta["dpr"]
+    out: dict[int, bytes] = {}
+    for box in boxes:
+        if not box or box["w"] < 2 or box["h"] < 2:
+            continue
+        left, top = round(box["x"] * scale), round(box["y"] * scale)
+        right, bottom = round((box["x"] + box["w"]) * scale), round((box["y"] + box["h"]) * scale)
+        buf = BytesIO()
+        image.crop((left, top, min(right, image.width), min(bottom, image.height))).save(buf, format="PNG")
+        out[box["n"]] = buf.getvalue()
+    return out
+
+
 async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8.0) -> list[Shot]:
     """Screenshot each X embed of the article as displayed: the rendered iframe, else the blockquote."""
     try:  # widgets.js replaces each blockquote once it runs; without it the blockquotes stay
@@ -154,16 +192,24 @@ async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8
 
     texts = await asyncio.gather(*(frame_text(e) for e in unique), return_exceptions=True)
     await asyncio.sleep(EMBED_SETTLE_S)  # let freshly rendered iframes paint, once for the page
-    shots: list[Shot] = []
-    for embed, dom_text in zip(unique, texts, strict=True):
-        if isinstance(dom_text, BaseException):
-            log.warning("embed of post %s did not render: %s", embed["id"], dom_text)
-            continue
+    rendered = [(e, t) for e, t in zip(unique, texts, strict=True) if not isinstance(t, BaseException)]
+    for embed, error in zip(unique, texts, strict=True):
+        if isinstance(error, BaseException):
+            log.warning("embed of post %s did not render: %s", embed["id"], error)
+    crops = None
+    if len(rendered) > 1:
         try:
-            png = await _shot(page, f'[data-receipts-embed="{embed["n"]}"]', timeout)
+            crops = await _crop_from_full_page(page, [e for e, _ in rendered], timeout)
+        except PlaywrightError as exc:
+            log.warning("full-page capture failed, shooting embeds one by one: %s", exc)
+    shots: list[Shot] = []
+    for embed, dom_text in rendered:
+        try:
+            png = crops[embed["n"]] if crops and embed["n"] in crops else \
+                await _shot(page, f'[data-receipts-embed="{embed["n"]}"]', timeout)
         except PlaywrightError as exc:
             log.warning("embed screenshot of post %s failed: %s", embed["id"], exc)
             continue
-        shots.append(Shot(png=png, dom_text=dom_text.strip(), url=page.url, post_id=embed["id"],
+        shots.append(Shot(png=png, dom_text=str(dom_text).strip(), url=page.url, post_id=embed["id"],
                           element=embed["element"]))
     return shots

@@ -9,22 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
+from receipts.db.archive import id_time_prefix
 from scheduler.webhooks import event_json
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
                "article_changed", "embed_removed", "embed_added", "quote_changed")
-
-
-def _b36(n: int) -> str:
-    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = chars[r] + out
-        if n == 0:
-            return out
 
 
 def since_bound(value: str) -> str:
@@ -42,7 +33,7 @@ def since_bound(value: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     ms = int(moment.timestamp() * 1000)
-    return "ev" + f"{_b36(ms):>9}".replace(" ", "0") + "~"
+    return "ev" + id_time_prefix(ms) + "~"
 
 
 @router.get("", dependencies=[Depends(require_read)])

@@ -35,7 +35,12 @@ _seq = itertools.count()
 def new_id(prefix: str = "") -> str:
     """Time-sortable unique id: ``<ms since epoch, base36><pid><counter>``."""
     ms = int(time.time() * 1000)
-    return f"{prefix}{_b36(ms):>9}{_b36(os.getpid() % 46656):>3}{_b36(next(_seq) % 1679616):>4}".replace(" ", "0")
+    return f"{prefix}{id_time_prefix(ms)}{_b36(os.getpid() % 46656):>3}{_b36(next(_seq) % 1679616):>4}".replace(" ", "0")
+
+
+def id_time_prefix(ms: int) -> str:
+    """The time part of :func:`new_id` for a moment in ms: ids sort by it."""
+    return f"{_b36(ms):>9}".replace(" ", "0")
 
 
 def _b36(n: int) -> str:

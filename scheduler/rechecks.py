@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from receipts.db.archive import Archive
+from receipts.db.archive import Archive, set_fields
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.dates import as_utc
@@ -73,7 +73,7 @@ def schedule_after_crawl(archive: Archive, job: dict[str, Any], crawl: dict[str,
             elif doc.get("next_check_at") is not None:
                 return
             due = next_check(as_utc(doc.get("first_seen_at")) or now, count, settings.article_recheck, None, now)
-            archive.articles.update_one({"_id": article_id}, {"$set": {"check_count": count, "next_check_at": due}})
+            set_fields(archive.articles, article_id, {"check_count": count, "next_check_at": due})
 
 
 def sweep(archive: Archive, queue: JobQueue, settings: Settings | None = None,
@@ -92,7 +92,7 @@ def sweep(archive: Archive, queue: JobQueue, settings: Settings | None = None,
     due_articles = [d for d in archive.articles.find({"next_check_at": {"$lte": now}}, {"_id": 1, "url": 1})
                     .sort([("next_check_at", 1)]).limit(SWEEP_LIMIT)]
     for doc in due_articles:
-        archive.articles.update_one({"_id": doc["_id"]}, {"$set": {"next_check_at": hold}})
+        set_fields(archive.articles, doc["_id"], {"next_check_at": hold})
         queue.enqueue("recheck_article", url=doc.get("url") or doc["_id"], priority=PRIORITY_RECHECK,
                       origin="recheck")
     if due_posts or due_articles:

@@ -181,10 +181,11 @@ class WorkerPool:
             self._close_crawl(crawl, "lease lost", job, crawl_id)
             return
         if finished and crawl is not None and crawl.get("status") in FINISHED_OK:
+            # schedule first: once the job reads "done", its posts are already on their re-check schedule
+            schedule_after_crawl(self.archive, job, crawl, self.settings)
             done = self.queue.complete(job_id, claim, article_id=crawl.get("article_id"),
                                        stats=crawl.get("stats") or {}, crawl_status=crawl.get("status"))
             if done is not None:
-                schedule_after_crawl(self.archive, done, crawl, self.settings)
                 self._link_source(done, crawl)
             log.info("job done", extra={**extra, "crawl_status": crawl.get("status")})
             return

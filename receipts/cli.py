@@ -119,12 +119,11 @@ def demo(
     _exit_for(report)
 
 
-# -- command groups from other modules (each module exposes register(app)) -----------------
-# (one line per module; keep this block sorted)
-__import__("receipts.cli_daemon", fromlist=["register"]).register(app)
-__import__("receipts.cli_evidence", fromlist=["register"]).register(app)
-__import__("receipts.cli_query", fromlist=["register"]).register(app)
-# -- end of command groups -------------------------------------------------------------
+# -- command groups from other modules (each exposes register(app); imported last: they use `fail`)
+from receipts import cli_daemon, cli_evidence, cli_query  # noqa: E402
+
+for _group in (cli_daemon, cli_evidence, cli_query):
+    _group.register(app)
 
 
 def main() -> None:

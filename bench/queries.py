@@ -10,7 +10,6 @@ the MongoDB round trips and the JSON rendering of the route, but no network hop.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import time
 import warnings
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from bench.util import Result, percentile, temp_dir
+from bench.util import Result, embedded_db, percentile, temp_dir
 
 NAME = "queries"
 TITLE = "Query latency p95"
@@ -301,43 +300,27 @@ def run(quick: bool = False) -> Result:
         from fastapi.testclient import TestClient
 
     from receipts.api.app import create_app
-    from receipts.db import close_all, get_database
     from receipts.db.archive import Archive
-    from receipts.settings import reset_settings
 
     size = 10_000 if quick else 100_000
     reps = 8 if quick else 25
     rng = random.Random(7)
-    saved = {k: os.environ.get(k) for k in ("RECEIPTS_DATA_DIR", "RECEIPTS_MONGODB_URI", "RECEIPTS_API_READ_TOKEN_REQUIRED")}
-    with temp_dir("queries") as tmp:
-        os.environ["RECEIPTS_DATA_DIR"] = str(tmp)
-        os.environ.pop("RECEIPTS_MONGODB_URI", None)
-        os.environ.pop("RECEIPTS_API_READ_TOKEN_REQUIRED", None)
-        reset_settings()
-        try:
-            archive = Archive(get_database())
-            meta = generate(archive, size, rng, GENERATION_BUDGET_S * (0.25 if quick else 1.0))
-            client = TestClient(create_app(archive=archive))
-            timings: dict[str, list[float]] = {}
-            failures: dict[str, str] = {}
-            for name, path_of in standard_queries(meta, rng).items():
-                samples, error = _time_query(client, path_of, reps, QUERY_BUDGET_S)
-                timings[name] = samples
-                if error:
-                    failures[name] = error
-            per_query = {name: {"p50_ms": round(percentile(s, 50), 1), "p95_ms": round(percentile(s, 95), 1),
-                                "samples": len(s)} for name, s in timings.items()}
-            slow = sorted((n for n, q in per_query.items() if q["p95_ms"] >= TARGET_MS),
-                          key=lambda n: -per_query[n]["p95_ms"])
-            probes = {n: _probe(archive, n) for n in slow}
-        finally:
-            close_all()
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reset_settings()
+    with temp_dir("queries") as tmp, embedded_db(tmp) as db:
+        archive = Archive(db)
+        meta = generate(archive, size, rng, GENERATION_BUDGET_S * (0.25 if quick else 1.0))
+        client = TestClient(create_app(archive=archive))
+        timings: dict[str, list[float]] = {}
+        failures: dict[str, str] = {}
+        for name, path_of in standard_queries(meta, rng).items():
+            samples, error = _time_query(client, path_of, reps, QUERY_BUDGET_S)
+            timings[name] = samples
+            if error:
+                failures[name] = error
+        per_query = {name: {"p50_ms": round(percentile(s, 50), 1), "p95_ms": round(percentile(s, 95), 1),
+                            "samples": len(s)} for name, s in timings.items()}
+        slow = sorted((n for n, q in per_query.items() if q["p95_ms"] >= TARGET_MS),
+                      key=lambda n: -per_query[n]["p95_ms"])
+        probes = {n: _probe(archive, n) for n in slow}
     worst = max(q["p95_ms"] for q in per_query.values())
     overall_p50 = percentile([x for s in timings.values() for x in s], 50)
     passed = worst < TARGET_MS and not failures

@@ -99,9 +99,11 @@ def embedded_db(data_dir: Path) -> Iterator[Any]:
     from receipts.db import close_all, get_database
     from receipts.settings import reset_settings
 
-    saved = {k: os.environ.get(k) for k in ("RECEIPTS_DATA_DIR", "RECEIPTS_MONGODB_URI")}
+    saved = {k: os.environ.get(k) for k in ("RECEIPTS_DATA_DIR", "RECEIPTS_MONGODB_URI",
+                                              "RECEIPTS_API_READ_TOKEN_REQUIRED")}
     os.environ["RECEIPTS_DATA_DIR"] = str(data_dir)
     os.environ.pop("RECEIPTS_MONGODB_URI", None)
+    os.environ.pop("RECEIPTS_API_READ_TOKEN_REQUIRED", None)
     reset_settings()
     try:
         yield get_database()

@@ -32,7 +32,7 @@ from receipts.changes import article_events, post_events
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.evidence.warc import post_urn
-from receipts.models import Article, Capture, Post, Reference, utcnow
+from receipts.models import Article, Capture, Post, Reference, Resolution, utcnow
 from receipts.quotes.article import (
     apply_search,
     check_references,
@@ -318,6 +318,14 @@ class StoragePipeline:
                     ref.status, ref.error = "error", res.error
                 else:
                     continue  # a short link to something that is not a post: not a reference
+            if ref.kind == "attribution" and ref.post_id is None:
+                # a flattened embed's own media link resolved to its post
+                link = next((resolved[loc.url] for loc in ref.locations if loc.url in resolved
+                             and resolved[loc.url].post_id), None)
+                if link is not None:
+                    ref.post_id = link.post_id
+                    ref.resolution = Resolution(provider="short_link", query=link.url, score=1.0)
+                    ref.unresolved_reason = None
             if ref.kind == "attribution" and ref.post_id is None and ref.key in self.quotes:
                 found = self.quotes[ref.key]
                 apply_search(ref, found.post_id, found.resolution, found.candidates, found.reason,

@@ -266,3 +266,22 @@ def test_a_post_deleted_later_flags_every_article_citing_it(receipts_env, fakewe
     assert {a["id"] for a in json.loads(proc.stdout)["items"]} >= {first, second}
     proc = receipts_env.run("query", "posts", "--handle", "BrusselsDesk", "--status", "deleted", "--json", check=True)
     assert [p["id"] for p in json.loads(proc.stdout)["items"]] == [f"x:{PHOTO_ID}"]
+
+
+def test_flattened_embed_resolves_through_its_media_link(receipts_env, fakeweb):
+    """The seed article as printed: the Rupar embed flattened to text, its pic.twitter.com link the only
+    pointer to the post — resolved through t.co (the pic code is the t.co code)."""
+    from pathlib import Path
+
+    html = (Path(__file__).parent / "fixtures" / "articles" / "seed_flattened.html").read_text()
+    url = fakeweb.add_page("/crawl/seed-flattened", html)
+    report = receipts_env.crawl_json(url)
+    refs = report["article"]["references"]
+    rupar = next(r for r in refs if r["handle"] == "atrupar")
+    assert rupar["kind"] == "attribution" and rupar["post_id"] == RUPAR_ID and rupar["status"] == "archived"
+    assert rupar["resolution"]["provider"] == "short_link"
+    assert rupar["resolution"]["query"].endswith("8KqMe7ohG3")
+    assert RUPAR_ID in posts_by_id(report)
+    tco = receipts_env.db.captures.find_one({"route": "tco"})
+    assert tco["requested_url"] == "https://t.co/8KqMe7ohG3" and tco["http_status"] == 301
+    assert len(refs) == 3

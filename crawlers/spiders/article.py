@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from playwright.async_api import Error as PlaywrightError
@@ -29,7 +30,7 @@ from crawlers.discovery import extract_article
 from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem, ScreenshotItem
 from crawlers.platforms.base import FetchPlan, PlatformClient
 from crawlers.platforms.x.client import XClient, tco_outcome
-from crawlers.platforms.x.urls import canonical_post_url, is_short_link, status_id_from_url
+from crawlers.platforms.x.urls import canonical_post_url, is_pic_link, is_short_link, status_id_from_url
 from crawlers.spiders.resolve import ResolveMixin
 from receipts.db.archive import new_id
 from receipts.models import Post
@@ -133,16 +134,18 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         article = extract.to_article()
         self.article_id = article.id
         yield ArticleItem(article, response.meta.get("capture_id"))
+        short_links: list[str] = []
         for ref in article.references:
             if ref.post_id:
                 yield from self.fetch_post(ref.platform, ref.post_id, handle=ref.handle)
             elif ref.kind == "media_link" and ref.url:
-                yield scrapy.Request(
-                    ref.url, callback=self.parse_short_link, errback=self.short_link_failed,
-                    headers={"User-Agent": CURL_UA},
-                    meta={"route": "tco", "target_type": "link", "target_id": ref.url, "requested_url": ref.url,
-                          "dont_redirect": True, "short_url": ref.url, "hops": 0},
-                    dont_filter=True)
+                short_links.append(ref.url)
+            elif ref.kind == "attribution":
+                # a flattened embed keeps its media link ("… pic.twitter.com/XXXX"): it names the post
+                short_links.extend(loc.url for loc in ref.locations
+                                   if loc.url and (is_short_link(loc.url) or is_pic_link(loc.url)))
+        for url in dict.fromkeys(short_links):
+            yield self.short_link_request(url)
         yield from self.resolve_attributions(article)
         if self.browser_enabled and any(ref.kind == "embed" and ref.post_id for ref in article.references):
             yield self.render_request(response.url, self.parse_rendered_article, route="embed_render",
@@ -153,6 +156,18 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         yield CrawlErrorItem(self.url, f"article fetch failed: {describe_failure(failure)}", fatal=True)
 
     # -- short links ------------------------------------------------------------------------
+    def short_link_request(self, url: str) -> scrapy.Request:
+        """Resolve a t.co link; a pic.twitter.com / pic.x.com link is display text for the t.co link with
+        the same code (FORMATS §4), so it is resolved through t.co."""
+        fetch = url
+        if is_pic_link(url):
+            fetch = "https://t.co/" + urlsplit(url if "://" in url else "https://" + url).path.lstrip("/")
+        return scrapy.Request(
+            fetch, callback=self.parse_short_link, errback=self.short_link_failed, headers={"User-Agent": CURL_UA},
+            meta={"route": "tco", "target_type": "link", "target_id": url, "requested_url": fetch,
+                  "dont_redirect": True, "short_url": url, "hops": 0},
+            dont_filter=True)
+
     def parse_short_link(self, response: Response) -> Iterator[Any]:
         short = response.meta["short_url"]
         target = tco_outcome(response.status, _header_dict(response), response.body)

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from archive_support import EDIT_SUFFIX, RUPAR, RUPAR_KEY, XSS_ARTICLE, Seed, process_env, seeded
 
+from crawlers.browser import LAUNCH_ARGS, find_chromium
 from receipts.queries import short_id
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM = find_chromium()  # the system Chromium (Playwright's own browser when there is none)
+ARGS = list(LAUNCH_ARGS)
 
 
 @pytest.fixture(scope="module")

@@ -48,8 +48,11 @@ def _crawl_and_report(url: str, as_json: bool, *, options: dict, quiet_progress:
     if as_json or quiet_progress:
         crawl_id = run_crawl(url, options=options)
     else:
-        with err.status(f"crawling {url} …", spinner="dots"):
-            crawl_id = run_crawl(url, options=options)
+        with err.status(f"crawling {url} …", spinner="dots") as status:
+            def progress(counts: dict[str, int]) -> None:
+                status.update(f"crawling {url} … {counts['responses']} responses, {counts['posts']} posts archived")
+
+            crawl_id = run_crawl(url, options=options, on_progress=progress)
     report = build_report(Archive(get_database()), crawl_id)
     return report
 

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
@@ -52,11 +53,18 @@ def provenance(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None, kind: str = "crawl", options: dict[str, Any] | None = None,
-              scrapy_overrides: dict[str, Any] | None = None) -> str:
-    """Crawl *url* (and/or re-fetch *post_ids* like ``x:123``) to completion; returns the crawl id."""
+def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None,
+              kind: str = "crawl", options: dict[str, Any] | None = None,
+              scrapy_overrides: dict[str, Any] | None = None,
+              on_progress: Callable[[dict[str, int]], None] | None = None) -> str:
+    """Crawl *url* (and/or re-fetch *post_ids* like ``x:123``) to completion; returns the crawl id.
+
+    *on_progress* is called with running counts (``responses``, ``posts``) as the crawl goes.
+    """
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from crawlers.items import PostItem
     from crawlers.settings import build_settings
     from crawlers.spiders.article import ArticleSpider
 
@@ -74,6 +82,21 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
     if "browser" in options:
         overrides["RECEIPTS_BROWSER"] = bool(options["browser"]) and get_settings().browser_enabled
     process = CrawlerProcess(build_settings(LOG_INSTALL_ROOT_HANDLER=False, **overrides))
-    process.crawl(ArticleSpider, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options)
+    crawler = process.create_crawler(ArticleSpider)
+    if on_progress is not None:
+        counts = {"responses": 0, "posts": 0}
+
+        def responded(**_: Any) -> None:
+            counts["responses"] += 1
+            on_progress(counts)
+
+        def scraped(item: Any, **_: Any) -> None:
+            if isinstance(item, PostItem):
+                counts["posts"] += 1
+                on_progress(counts)
+
+        crawler.signals.connect(responded, signal=signals.response_received)
+        crawler.signals.connect(scraped, signal=signals.item_scraped)
+    process.crawl(crawler, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options)
     process.start()
     return crawl_id

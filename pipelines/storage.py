@@ -170,7 +170,6 @@ class StoragePipeline:
         self.embed_shots: dict[str, str] = {}  # reference key → embed screenshot sha256
         self.quotes: dict[str, QuoteResolvedItem] = {}  # quote key → search outcome
         self.previous_article: Article | None = None  # as stored before this crawl (quote checks, resolutions)
-        self.degraded = False  # something had to be spooled
         self.changed_posts: set[str] = set()  # posts whose status or text changed in this crawl
 
     @classmethod
@@ -186,8 +185,7 @@ class StoragePipeline:
             self.handle(item)  # in-memory only
             return item
         writer = self.writer
-        written = await asyncio.wrap_future(writer.submit(lambda: writer.guarded(lambda: self.handle(item), "item", item)))
-        self.degraded |= not written
+        await asyncio.wrap_future(writer.submit(lambda: writer.guarded(lambda: self.handle(item), "item", item)))
         return item
 
     def handle(self, item: Any) -> None:
@@ -270,7 +268,7 @@ class StoragePipeline:
         archive.update_crawl(self.writer.crawl_id or "", {
             "finished_at": utcnow(),
             "status": self.final_status(spider, errors),
-            "degraded": self.degraded,
+            "degraded": self.degraded,  # an item or a capture went through the spool
             "spooled": self.writer.spool.written,
             "post_ids": self.post_ids,
             "stats": {
@@ -295,6 +293,10 @@ class StoragePipeline:
                 archive.refresh_citing_flags(article_id)
                 for event in recheck_article(archive, article_id):
                     log.info("quote check changed: %s", event.get("data"))
+
+    @property
+    def degraded(self) -> bool:
+        return self.writer.spool.written > 0
 
     def final_status(self, spider: Spider | None, errors: list[dict[str, Any]]) -> str:
         if self.fatal or (not self.article_id and not getattr(spider, "post_keys", None)):

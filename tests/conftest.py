@@ -146,3 +146,23 @@ def receipts_env(nx: NxServer, fakeweb, tmp_path: Path, monkeypatch: pytest.Monk
 
     close_all()
     reset_settings()
+
+
+@pytest.fixture(scope="module")
+def seed(nx: NxServer, fakeweb, tmp_path_factory: pytest.TempPathFactory):
+    """A seeded research archive (archive_support.py): one per test module that asks for it."""
+    from archive_support import seeded
+
+    return seeded(nx.uri, fakeweb, tmp_path_factory.mktemp("archive"))
+
+
+@pytest.fixture(scope="module")
+def client(seed) -> Iterator:
+    """An in-process API client over the seeded archive."""
+    from archive_support import process_env
+    from fastapi.testclient import TestClient
+
+    from receipts.api.app import create_app
+
+    with process_env(seed):
+        yield TestClient(create_app(archive=seed.archive()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -17,8 +16,6 @@ from archive_support import (
     XSS_ARTICLE,
     XSS_POST_ID,
     Seed,
-    process_env,
-    seeded,
 )
 
 from receipts.fakeweb import ARTICLE_URL
@@ -29,19 +26,6 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 TOTAL_ARTICLES = 2 + FILLER_COUNT
-
-
-@pytest.fixture(scope="module")
-def seed(nx, fakeweb, tmp_path_factory) -> Seed:
-    return seeded(nx.uri, fakeweb, tmp_path_factory.mktemp("archive"))
-
-
-@pytest.fixture(scope="module")
-def client(seed: Seed) -> Iterator[TestClient]:
-    from receipts.api.app import create_app
-
-    with process_env(seed):
-        yield TestClient(create_app(archive=seed.archive()))
 
 
 def ids(resp) -> list[str]:

@@ -7,11 +7,9 @@ import json
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from archive_support import (
     EDIT_SUFFIX,
     FILLER_COUNT,
@@ -20,8 +18,6 @@ from archive_support import (
     XSS_ARTICLE,
     XSS_TEXT,
     Seed,
-    process_env,
-    seeded,
 )
 from rdflib import RDF, Graph, Namespace, URIRef
 
@@ -34,19 +30,6 @@ with warnings.catch_warnings():
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def seed(nx, fakeweb, tmp_path_factory) -> Seed:
-    return seeded(nx.uri, fakeweb, tmp_path_factory.mktemp("archive"))
-
-
-@pytest.fixture(scope="module")
-def client(seed: Seed) -> Iterator[TestClient]:
-    from receipts.api.app import create_app
-
-    with process_env(seed):
-        yield TestClient(create_app(archive=seed.archive()))
 
 
 def expected_rows(seed: Seed) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from archive_support import EDIT_SUFFIX, RUPAR, RUPAR_KEY, XSS_ARTICLE, Seed, process_env, seeded
+from archive_support import EDIT_SUFFIX, RUPAR, RUPAR_KEY, XSS_ARTICLE, Seed, process_env
 
 from crawlers.browser import LAUNCH_ARGS, find_chromium
 from receipts.queries import short_id
@@ -19,11 +19,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = find_chromium()  # the system Chromium (Playwright's own browser when there is none)
 ARGS = list(LAUNCH_ARGS)
-
-
-@pytest.fixture(scope="module")
-def seed(nx, fakeweb, tmp_path_factory) -> Seed:
-    return seeded(nx.uri, fakeweb, tmp_path_factory.mktemp("archive"))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from receipts.origin import is_mapped
@@ -30,21 +31,36 @@ def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
             or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10")))
 
 
+def host_problem(host: str) -> str | None:
+    """Why *host* may not be fetched whatever it resolves to (no host, a cloud metadata name)."""
+    if not host:
+        return "URL has no host"
+    if host.lower().rstrip(".") in METADATA_HOSTS:
+        return f"refusing to fetch {host}: cloud metadata host"
+    return None
+
+
+def address_problem(host: str, addresses: Iterable[str]) -> str | None:
+    """The one rule for resolved addresses (crawler, browser proxy, user URLs): every one must be public."""
+    for address in addresses:
+        ip = ipaddress.ip_address(str(address).split("%")[0])
+        if blocked_ip(ip):
+            return f"refusing to fetch {host}: it resolves to a non-public address ({ip})"
+    return None
+
+
 def check_public_host(host: str, port: int | None = None) -> None:
     """Raise :class:`BadURL` when *host* resolves to an address users may not reach."""
     if get_settings().allow_private:
         return
-    if host.lower().rstrip(".") in METADATA_HOSTS:
-        raise BadURL(f"refusing to fetch {host}: cloud metadata host")
+    if problem := host_problem(host):
+        raise BadURL(problem)
     try:
         infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise BadURL(f"cannot resolve host {host!r}: {exc}") from exc
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if blocked_ip(ip):
-            raise BadURL(f"refusing to fetch {host}: it resolves to a non-public address ({ip}); "
-                         "set RECEIPTS_ALLOW_PRIVATE=1 to allow")
+    if problem := address_problem(host, (info[4][0] for info in infos)):
+        raise BadURL(f"{problem}; set RECEIPTS_ALLOW_PRIVATE=1 to allow")
 
 
 def check_user_url(url: str, *, resolve: bool = True) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from receipts.settings import Settings
 
-HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+HANDLER = "crawlers.browser.handler.GuardedPlaywrightHandler"  # scrapy-playwright behind the egress proxy
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--disable-quic")

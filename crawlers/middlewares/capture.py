@@ -16,6 +16,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawlers.browser.routing import render_failure
 from pipelines.storage import get_writer
 from receipts.db.archive import MEDIA_BUCKET, new_id
 from receipts.models import Capture, sha256_hex
@@ -49,7 +50,7 @@ class CaptureMiddleware:
     def _base(self, request: Request) -> Capture:
         meta = request.meta
         spider = self.crawler.spider
-        return Capture(
+        capture = Capture(
             id=new_id("cap"),
             crawl_id=getattr(spider, "crawl_id", None),
             target_type=meta.get("target_type", "link"),
@@ -63,6 +64,9 @@ class CaptureMiddleware:
             meta={"attempt": int(meta.get("retry_times", 0)) + 1, "initial_url": meta.get("requested_url"),
                   "redirect_urls": [u for u in meta.get("redirect_urls", [])]},
         )
+        if meta.get("browser_blocked"):  # requests of this render the router or the egress proxy refused
+            capture.meta["blocked_requests"] = [dict(b) for b in meta["browser_blocked"][:200]]
+        return capture
 
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get("skip_capture"):
@@ -73,7 +77,13 @@ class CaptureMiddleware:
         capture.headers = _headers(response.headers)
         capture.content_type = capture.headers.get("Content-Type")
         writer = get_writer(self.crawler)
-        if request.meta.get("capture_body", True) is False and 200 <= response.status < 300:
+        blocked = request.meta.get("browser_blocked")
+        if "playwright" in response.flags and (failure := render_failure(response.url, blocked)):
+            # the browser's error page (or a page whose navigation was refused) is no evidence
+            capture.outcome = "error"
+            capture.error = f"browser render failed: {failure}"[:500]
+            writer.add_capture(capture, None, request=request)
+        elif request.meta.get("capture_body", True) is False and 200 <= response.status < 300:
             # media: the bytes go to the media bucket; the capture points there
             capture.body_sha256 = sha256_hex(response.body)
             capture.body_size = len(response.body)

@@ -8,7 +8,6 @@ per host for the crawl. A blocked request is recorded as a failed capture by the
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from receipts.origin import route
-from receipts.urlcheck import METADATA_HOSTS, blocked_ip
+from receipts.urlcheck import address_problem, host_problem
 
 
 class BlockedAddress(IgnoreRequest):
@@ -53,16 +52,10 @@ class SSRFMiddleware:
         return None
 
     async def _problem(self, host: str, port: int) -> str | None:
-        if not host:
-            return "URL has no host"
-        if host.rstrip(".") in METADATA_HOSTS:
-            return f"refusing to fetch {host}: cloud metadata host"
+        if problem := host_problem(host):
+            return problem
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
         except (OSError, UnicodeError) as exc:
             return f"cannot resolve {host}: {exc}"
-        for info in infos:
-            ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if blocked_ip(ip):
-                return f"refusing to fetch {host}: it resolves to a non-public address ({ip})"
-        return None
+        return address_problem(host, (info[4][0] for info in infos))

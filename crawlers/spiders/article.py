@@ -24,7 +24,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.browser.capture import Shot, capture_embeds, capture_post, close_page, render_meta
-from crawlers.browser.routing import OriginRouter
+from crawlers.browser.routing import OriginRouter, render_failure
 from crawlers.browser.xpage import PageOutcome
 from crawlers.discovery import extract_article
 from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem, ScreenshotItem
@@ -91,7 +91,8 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     @property
     def router(self) -> OriginRouter:
         if self._router is None:
-            self._router = OriginRouter(dict(self.settings.getdict("RECEIPTS_ORIGIN_MAP")), self.browser_timeout)
+            self._router = OriginRouter(dict(self.settings.getdict("RECEIPTS_ORIGIN_MAP")), self.browser_timeout,
+                                        crawler=self.crawler)
         return self._router
 
     def render_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
@@ -264,7 +265,12 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         timeout = self.browser_timeout
         shot: Shot | None = None
         try:
-            outcome, shot = await asyncio.wait_for(capture_post(page, meta["post_id"], timeout / 2), timeout)
+            if failure := render_failure(response.url, meta.get("browser_blocked")):
+                outcome = PageOutcome("error", reason=failure)
+            else:
+                outcome, shot = await asyncio.wait_for(capture_post(page, meta["post_id"], timeout / 2), timeout)
+                if failure := render_failure(page.url, meta.get("browser_blocked")):  # it navigated away since
+                    outcome, shot = PageOutcome("error", reason=failure), None
         except (TimeoutError, PlaywrightError) as exc:
             outcome = PageOutcome("error", reason=f"{type(exc).__name__}: {exc}".strip()[:300])
         finally:
@@ -311,10 +317,18 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         meta = response.meta
         page = meta.get("playwright_page")
         timeout = self.browser_timeout
+        shots: list[Shot] = []
         try:
-            shots = await asyncio.wait_for(capture_embeds(page, timeout / 2), timeout)
+            failure = render_failure(response.url, meta.get("browser_blocked"))
+            if failure is None:
+                shots = await asyncio.wait_for(capture_embeds(page, timeout / 2), timeout)
+                failure = render_failure(page.url, meta.get("browser_blocked"))  # it navigated away since
+            if failure is not None:
+                shots = []
+                yield CrawlErrorItem(meta["requested_url"], f"embed render failed: {failure}"[:500],
+                                     context={"target_id": meta.get("target_id"),
+                                              "blocked_requests": meta.get("browser_blocked", [])[:50]})
         except (TimeoutError, PlaywrightError) as exc:
-            shots = []
             yield CrawlErrorItem(meta["requested_url"], f"embed screenshots failed: {type(exc).__name__}: {exc}"[:300],
                                  context={"target_id": meta.get("target_id")})
         finally:
@@ -327,5 +341,6 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     async def render_failed(self, failure: Failure) -> AsyncIterator[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]
         await close_page(meta.get("playwright_page"))
-        for item in self.render_fallback(meta, f"browser: {failure.getErrorMessage()}"[:300]):
+        reason = render_failure("", meta.get("browser_blocked")) or failure.getErrorMessage()
+        for item in self.render_fallback(meta, f"browser: {reason}"[:500]):
             yield item

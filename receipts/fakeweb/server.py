@@ -30,6 +30,7 @@ from receipts.fakeweb.catalog import (
     tco_map,
     video_specs,
 )
+from receipts.fakeweb.cloak import cloaked
 from receipts.fakeweb.hostile import TCO_SELF_LOOP, hostile
 from receipts.fakeweb.media import (
     CONTENT_TYPES,
@@ -193,6 +194,8 @@ class FakeWeb:
             svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><circle cx="18" cy="18" r="18" '
                    f'fill="#FFCC4D"/><title>{match[1]}</title></svg>')
             return Response(200, svg.encode(), "image/svg+xml", list(MEDIA_CACHE))
+        if prefix == "site" and rest == "/_cloak":
+            return cloaked(query, ua)
         if prefix == "site" and rest.startswith("/_hostile/"):
             return hostile(rest[len("/_hostile"):], query)
         if prefix == "site":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -83,19 +82,17 @@ def test_truncated_embed() -> None:
         _check(extract_article(f"<article><p>Intro text here.</p>{full[:cut]}", URL))
 
 
-def test_ten_thousand_embeds_is_fast() -> None:
+def test_ten_thousand_embeds_are_all_found() -> None:
+    """Every one of 10,000 embeds and links is found (its speed is measured by ``make bench``, not here)."""
     embed = (EMBEDS / "16_oembed_html_twitter_com_2024.html").read_text()
     items = []
     for i in range(10_000):
         items.append(embed.replace("1797170834429313181", str(1797170834429313181 + i)))
         items.append(f"<p>Paragraph {i} with a <a href='https://x.com/u/status/{10**15 + i}'>link</a>.</p>")
     html = "<html><body><article>" + "".join(items) + "</article></body></html>"
-    started = time.perf_counter()
     ex = extract_article(html, URL)
-    elapsed = time.perf_counter() - started
     assert len(ex.references) == 20_000
     assert sum(r.kind == "embed" for r in ex.references) == 10_000
-    assert elapsed < 8, elapsed
 
 
 @pytest.mark.parametrize("depth", [1500, 6000])

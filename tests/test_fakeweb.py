@@ -464,7 +464,7 @@ def test_x_page_renders_real_selectors_in_a_browser(web: FakeWeb) -> None:
             page = browser.new_page()
             page.route("**/*", route)
             page.goto(f"https://x.com/reactionclips/status/{cat.GIF_ID}")
-            page.wait_for_selector('article[data-testid="tweet"]', timeout=5000)
+            page.wait_for_selector('article[data-testid="tweet"]', timeout=30000)
             link = page.locator(f'div[data-testid="User-Name"] a[href="/reactionclips/status/{cat.GIF_ID}"] time')
             assert link.get_attribute("datetime") == cat.created_at_of(cat.GIF_ID)
             text = page.locator('div[data-testid="tweetText"]')
@@ -472,7 +472,7 @@ def test_x_page_renders_real_selectors_in_a_browser(web: FakeWeb) -> None:
             assert text.locator("img").get_attribute("alt") == "😬"
             assert page.locator('[data-testid="videoPlayer"] video').get_attribute("poster").startswith("https://pbs.twimg.com/")
             page.goto(cat.ARTICLE_URL)
-            frame = page.wait_for_selector("div.twitter-tweet-rendered iframe[data-tweet-id]", timeout=5000)
+            frame = page.wait_for_selector("div.twitter-tweet-rendered iframe[data-tweet-id]", timeout=30000)
             assert frame.get_attribute("data-tweet-id") == cat.RUPAR_ID
             assert page.locator("blockquote.twitter-tweet").count() == 0
         finally:

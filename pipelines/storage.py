@@ -249,7 +249,12 @@ class StoragePipeline:
             self.writer.archive.add_event(type_, subject_id, {**data, "crawl_id": self.writer.crawl_id})
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        spider = spider or self.crawler.spider
+        try:
+            self._close(spider or self.crawler.spider)
+        finally:
+            self.writer.spool.close()  # what is still spooled becomes claimable by the next run
+
+    def _close(self, spider: Spider | None) -> None:
         archive = self.writer.archive
         self.writer.flush()
         try:

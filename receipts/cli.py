@@ -78,7 +78,8 @@ def crawl(
         sys.stdout.flush()
         if report["crawl"]["status"] == "failed":
             errors = report["crawl"]["errors"]
-            err.print(f"error: {errors[0]['error'] if errors else 'crawl failed'}", highlight=False)
+            err.print(f"error: {errors[0]['error'] if errors else 'crawl failed'}", highlight=False,
+                      soft_wrap=True)  # one line, however long
             raise typer.Exit(1)
         return
     _exit_for(report)

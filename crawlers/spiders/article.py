@@ -54,6 +54,17 @@ def describe_failure(failure: Failure) -> str:
     return message.replace("\n", " ")[:500]
 
 
+def unfollowed_redirect(response: Response) -> str:
+    """Why a 3xx reached the spider: Scrapy follows http(s) redirects only (and gives up on loops)."""
+    location = response.headers.get(b"Location", b"").decode("latin-1").strip()
+    if not location:
+        return f"HTTP {response.status} redirect without a Location header"
+    scheme = urlsplit(location).scheme.lower()
+    if scheme and scheme not in ("http", "https"):
+        return f"redirect to a {scheme}: URL is not followed ({location[:200]})"
+    return f"HTTP {response.status} redirect to {location[:200]} was not followed"
+
+
 def _header_dict(response: Response) -> dict[str, str]:
     return {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
@@ -125,6 +136,9 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if response.status >= 400:
             yield CrawlErrorItem(self.url, f"article fetch failed: HTTP {response.status}", fatal=True)
+            return
+        if 300 <= response.status < 400:  # a redirect the redirect middleware would not follow
+            yield CrawlErrorItem(self.url, f"article fetch failed: {unfollowed_redirect(response)}", fatal=True)
             return
         if content_type and not any(t in content_type for t in HTML_TYPES):
             yield CrawlErrorItem(self.url, f"not an HTML page (Content-Type: {content_type.split(';')[0]})",

@@ -62,6 +62,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         },
         "RECEIPTS_ORIGIN_MAP": s.origin_map,
         "RECEIPTS_ALLOW_PRIVATE": s.allow_private,
+        "RECEIPTS_MAX_POSTS_PER_ARTICLE": s.max_posts_per_article,
     }
     values.update(browser_settings(s, enabled=overrides.pop("RECEIPTS_BROWSER", s.browser_enabled)))
     values.update(overrides)

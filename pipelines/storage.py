@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 _POST_TO_REF_STATUS = {"live": "archived", "deleted": "deleted", "unavailable": "unavailable", "error": "error"}
 _KIND_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
+UNFINISHED = "not fetched: the crawl was interrupted before it got to this reference"
 
 
 class ArchiveWriter:
@@ -249,7 +251,12 @@ class StoragePipeline:
             self.writer.archive.add_event(type_, subject_id, {**data, "crawl_id": self.writer.crawl_id})
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        spider = spider or self.crawler.spider
+        try:
+            self._close(spider or self.crawler.spider)
+        finally:
+            self.writer.spool.close()  # what is still spooled becomes claimable by the next run
+
+    def _close(self, spider: Spider | None) -> None:
         archive = self.writer.archive
         self.writer.flush()
         try:
@@ -260,17 +267,35 @@ class StoragePipeline:
             return
         for post_id, sha256 in self.post_shots.items():  # posts are saved by now, whatever the item order
             archive.update_post_fields(post_id, {"screenshot_sha256": sha256})
-        if self.article_id:
-            self.finalize_article(archive, self.article_id)
+        # Crawler.stop() (SIGTERM/SIGINT, close reason "shutdown") clears ``crawling`` before the
+        # spider closes; a crawl that ran out of work, or closed itself, still has it set
+        interrupted = not self.crawler.crawling
+        fetched = set(self.post_ids)
+        skipped = {key: why for key, why in getattr(spider, "skipped", {}).items() if key not in fetched}
+        refs = self.finalize_article(archive, self.article_id, skipped, interrupted) if self.article_id else []
         self.refresh_citing_articles(archive)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = self.errors + list(getattr(spider, "errors", []))
+        ref_errors = sum(1 for ref in refs if ref.status == "error")
+        unfinished = sum(1 for ref in refs if ref.error == UNFINISHED)
+        not_fetched = sorted(set(getattr(spider, "seen_posts", ())) - fetched)
+        if interrupted:
+            if self.article_id:
+                what = f"{unfinished} reference(s)"
+            elif getattr(spider, "url", None):
+                what, unfinished = "the article", 1
+            else:
+                what, unfinished = f"{len(not_fetched)} post(s)", len(not_fetched)
+            errors.append({"url": getattr(spider, "url", None) or None, "at": utcnow(), "fatal": False,
+                           "error": f"crawl interrupted (stopped by a signal) before it finished: {what} not fetched"})
         archive.update_crawl(self.writer.crawl_id or "", {
             "finished_at": utcnow(),
-            "status": self.final_status(spider, errors),
+            "status": self.final_status(spider, errors, interrupted, ref_errors),
             "degraded": self.degraded,  # an item or a capture went through the spool
             "spooled": self.writer.spool.written,
             "post_ids": self.post_ids,
+            "skipped": sorted(skipped),  # posts, short links and quotes over RECEIPTS_MAX_POSTS_PER_ARTICLE
+            "unfinished_posts": not_fetched if interrupted else [],
             "stats": {
                 "requests": int(stats.get("downloader/request_count", 0)),
                 "responses": int(stats.get("downloader/response_count", 0)),
@@ -279,6 +304,11 @@ class StoragePipeline:
                 "retries": int(stats.get("retry/count", 0)),
                 "bytes": int(stats.get("downloader/response_bytes", 0)),
                 "item_errors": len(errors),
+                "reference_errors": ref_errors,  # unfinished references of an interrupted crawl included
+                "errors": len(errors) + ref_errors,
+                "unfinished": unfinished,
+                "skipped": len(skipped),
+                "references": dict(Counter(ref.status for ref in refs)),
             },
         }, push_errors=errors)
 
@@ -298,17 +328,29 @@ class StoragePipeline:
     def degraded(self) -> bool:
         return self.writer.spool.written > 0
 
-    def final_status(self, spider: Spider | None, errors: list[dict[str, Any]]) -> str:
-        if self.fatal or (not self.article_id and not getattr(spider, "post_keys", None)):
+    def final_status(self, spider: Spider | None, errors: list[dict[str, Any]], interrupted: bool = False,
+                     ref_errors: int = 0) -> str:
+        if self.fatal:
+            return "failed"
+        if interrupted:
+            return "interrupted"  # stopped part-way: what was fetched is kept, the rest is counted
+        if not self.article_id and not getattr(spider, "post_keys", None):
             return "failed"
         if self.degraded:
             return "degraded"  # everything was written, late: MongoDB was unreachable for a while
-        return "done_with_errors" if errors else "done"
+        return "done_with_errors" if errors or ref_errors else "done"
 
-    def finalize_article(self, archive: Archive, article_id: str) -> None:
+    def finalize_article(self, archive: Archive, article_id: str, skipped: dict[str, str] | None = None,
+                         interrupted: bool = False) -> list[Reference]:
+        """Join each reference with its post's state; returns the references as stored.
+
+        Over the per-article cap a reference is ``skipped`` (with ``skipped_reason``); when the
+        crawl was interrupted, one it never got to is an ``error`` (:data:`UNFINISHED`)."""
         article = archive.get_article(article_id)
         if article is None:
-            return
+            return []
+        skipped = skipped or {}
+        fetched = set(self.post_ids)
         resolved = {r.url: r for r in self.resolved}
         refs: list[Reference] = []
         for ref in article.references:
@@ -338,14 +380,21 @@ class StoragePipeline:
             ref.screenshot_sha256 = self.embed_shots.get(ref.key, ref.screenshot_sha256)
         cites_deleted = cites_edited = False
         for ref in refs:
+            reason = skip_reason(ref, skipped, fetched)
+            if reason:
+                ref.status, ref.skipped_reason, ref.error = "skipped", reason, None
+                continue
+            ref.skipped_reason = None
             if ref.post_id is None:
-                if ref.status not in ("error",):
+                if interrupted and ref.status != "error" and not self.reached(ref):
+                    ref.status, ref.error = "error", UNFINISHED
+                elif ref.status not in ("error",):
                     ref.status = "unresolved"
                 continue
             post = archive.get_post(f"{ref.platform}:{ref.post_id}")
             if post is None:
                 ref.status = "error"
-                ref.error = ref.error or "post was not fetched"
+                ref.error = UNFINISHED if interrupted else ref.error or "post was not fetched"
                 continue
             ref.status = _POST_TO_REF_STATUS[post.status]  # type: ignore[assignment]
             ref.error = post.status_reason if post.status == "error" else None
@@ -356,6 +405,28 @@ class StoragePipeline:
         for ref in refs:
             if ref.post_id:
                 archive.add_citation(f"{ref.platform}:{ref.post_id}", article_id)
+        return refs
+
+    def reached(self, ref: Reference) -> bool:
+        """Whether the crawl finished with a reference that has no post: its short link resolved, its
+        quote searched."""
+        if ref.kind == "media_link":
+            return any(r.url == ref.url for r in self.resolved)
+        if ref.kind == "attribution":
+            return ref.key in self.quotes or not (ref.displayed_text or "").strip()
+        return True
+
+
+def skip_reason(ref: Reference, skipped: dict[str, str], fetched: set[str]) -> str | None:
+    """Why *ref* was not fetched because of the per-article cap (None when it was, or was not capped)."""
+    if ref.post_id:
+        key = f"{ref.platform}:{ref.post_id}"
+        return skipped.get(key) if key not in fetched else None
+    if ref.kind == "media_link" and ref.url:
+        return skipped.get(ref.url)
+    if ref.kind == "attribution":
+        return skipped.get(ref.key)  # its search was over the cap
+    return None
 
 
 def replay_leftover_spool(archive: Archive, spool_dir: Path | None = None) -> int:

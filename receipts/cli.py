@@ -57,10 +57,20 @@ def _crawl_and_report(url: str, as_json: bool, *, options: dict, quiet_progress:
     return report
 
 
+def _failure(report: dict) -> str | None:
+    """The one-line error of a crawl that failed or was interrupted (None when it finished)."""
+    crawl = report["crawl"]
+    errors = crawl["errors"]
+    if crawl["status"] == "failed":
+        return errors[0]["error"] if errors else "crawl failed"
+    if crawl["status"] == "interrupted":  # its own error comes last
+        return errors[-1]["error"] if errors else "crawl interrupted"
+    return None
+
+
 def _exit_for(report: dict) -> None:
-    if report["crawl"]["status"] == "failed":
-        errors = report["crawl"]["errors"]
-        message = errors[0]["error"] if errors else "crawl failed"
+    message = _failure(report)
+    if message:
         fail(message)
 
 
@@ -76,15 +86,17 @@ def crawl(
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         sys.stdout.flush()
-        if report["crawl"]["status"] == "failed":
-            errors = report["crawl"]["errors"]
-            err.print(f"error: {errors[0]['error'] if errors else 'crawl failed'}", highlight=False)
+        message = _failure(report)
+        if message:
+            err.print(f"error: {message}", highlight=False, soft_wrap=True)  # one line, however long
             raise typer.Exit(1)
         return
-    _exit_for(report)
+    if report["crawl"]["status"] != "interrupted":
+        _exit_for(report)  # a failed crawl has nothing to show
     from receipts.report import render_text
 
     typer.echo(render_text(report))
+    _exit_for(report)  # an interrupted one shows what it archived, then exits non-zero
 
 
 @app.command()

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 ReferenceKind = Literal["embed", "link", "media_link", "attribution"]
-ReferenceStatus = Literal["pending", "archived", "deleted", "unavailable", "unresolved", "error"]
+ReferenceStatus = Literal["pending", "archived", "deleted", "unavailable", "unresolved", "skipped", "error"]
 PostStatus = Literal["live", "deleted", "unavailable", "error"]
 MediaType = Literal["photo", "video", "animated_gif", "poster", "avatar", "card_image", "screenshot", "hls"]
 Route = Literal["article", "syndication", "oembed", "browser", "tco", "media", "search", "feed", "embed_render"]
@@ -110,6 +110,7 @@ class Reference(Model):
     candidates: list[Candidate] = Field(default_factory=list)
     resolution: Resolution | None = None
     unresolved_reason: str | None = None
+    skipped_reason: str | None = None  # why a ``skipped`` reference was not fetched (the per-article cap)
 
     @property
     def key(self) -> str:

@@ -20,7 +20,7 @@ def reference_json(ref: Any) -> dict[str, Any]:
         "url": ref.url, "error": ref.error,
         "quote_check": ref.quote_check.to_json() if ref.quote_check else None,
         "resolution": ref.resolution.to_json() if ref.resolution else None,
-        "unresolved_reason": ref.unresolved_reason,
+        "unresolved_reason": ref.unresolved_reason, "skipped_reason": ref.skipped_reason,
         "screenshot_sha256": ref.screenshot_sha256,
     }
 
@@ -48,10 +48,16 @@ def post_json(post: Post) -> dict[str, Any]:
 
 
 def crawl_json(crawl: Crawl) -> dict[str, Any]:
+    """``error_count``: crawl errors plus references in error (an interrupted crawl's unfinished ones
+    included); ``unfinished``: references (or, for re-checks, posts) an interrupted crawl never got to;
+    ``skipped``: references and posts over ``RECEIPTS_MAX_POSTS_PER_ARTICLE``."""
+    stats = crawl.stats
     return {
         "id": crawl.id, "started_at": _iso(crawl.started_at), "finished_at": _iso(crawl.finished_at),
-        "status": crawl.status, "requests": crawl.stats.get("requests", 0),
+        "status": crawl.status, "requests": stats.get("requests", 0),
         "errors": [{k: (_iso(v) if k == "at" else v) for k, v in e.items()} for e in crawl.errors],
+        "error_count": stats.get("errors", len(crawl.errors)),
+        "unfinished": stats.get("unfinished", 0), "skipped": stats.get("skipped", 0),
     }
 
 
@@ -89,6 +95,10 @@ def render_text(report: dict[str, Any]) -> str:
                 lines.append(f"       posted {post['created_at']} by {post['author']['name']} ({post['status']})")
             if ref.get("unresolved_reason"):
                 lines.append(f"       unresolved: {ref['unresolved_reason']}")
+            if ref.get("skipped_reason"):
+                lines.append(f"       skipped: {ref['skipped_reason']}")
+            elif ref["status"] == "error" and ref.get("error"):
+                lines.append(f"       error: {ref['error']}")
             qc = ref.get("quote_check")
             if qc:
                 lines.append(f"       quote check: {qc['verdict']} (similarity {qc['similarity']:.2f})")
@@ -100,8 +110,10 @@ def render_text(report: dict[str, Any]) -> str:
             if res:
                 lines.append(f"       found via {res['provider']} (score {res['score']:.2f}) for {res['query']}")
     crawl = report["crawl"]
-    lines.append(f"crawl {crawl['id']}: {crawl['status']}, {crawl['requests']} requests, "
-                 f"{len(report['posts'])} post(s) archived, {len(crawl['errors'])} error(s)")
+    counts = [f"{crawl['requests']} requests", f"{len(report['posts'])} post(s) archived",
+              f"{crawl.get('error_count', len(crawl['errors']))} error(s)"]
+    counts += [f"{crawl[k]} {k}" for k in ("unfinished", "skipped") if crawl.get(k)]
+    lines.append(f"crawl {crawl['id']}: {crawl['status']}, " + ", ".join(counts))
     for err in crawl["errors"][:10]:
         lines.append(f"  error: {err.get('url')}: {err.get('error')}")
     return "\n".join(lines)

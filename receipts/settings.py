@@ -33,6 +33,13 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive_int(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     raw = _env(name)
     if raw is None:
@@ -119,6 +126,8 @@ class Settings:
     log_level: str = "ERROR"
     spool_wait: float = 120.0
     download_delay: float = 0.0
+    # crawl limits (issue 10)
+    max_posts_per_article: int = 2000
 
     @property
     def warc_dir(self) -> Path:
@@ -174,6 +183,8 @@ def get_settings() -> Settings:
         log_level=(_env("RECEIPTS_LOG_LEVEL", "ERROR") or "ERROR").upper(),
         spool_wait=_float("RECEIPTS_SPOOL_WAIT", Settings.spool_wait),
         download_delay=_float("RECEIPTS_DOWNLOAD_DELAY", Settings.download_delay),
+        # crawl limits (issue 10)
+        max_posts_per_article=_positive_int("RECEIPTS_MAX_POSTS_PER_ARTICLE", Settings.max_posts_per_article),
     )
 
 

@@ -54,6 +54,20 @@ def test_trickling_server_times_out(receipts_env):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.parametrize("scheme", ["file", "gopher", "ftp", "data"])
+def test_redirect_to_another_scheme_is_a_failed_crawl(receipts_env, scheme):
+    """A 302 to file:/gopher:/… is not followed, and the empty 302 is not archived as the article (item 13)."""
+    proc = receipts_env.run("crawl", HOSTILE + f"redirect-to/{scheme}", "--json")
+    line = one_line_error(proc)
+    assert f"redirect to a {scheme}: URL is not followed" in line
+    report = json.loads(proc.stdout)
+    assert report["article"] is None
+    crawl = receipts_env.db.crawls.find_one({"_id": report["crawl"]["id"]})
+    assert crawl["status"] == "failed"
+    assert f"redirect to a {scheme}: URL is not followed" in crawl["errors"][0]["error"]
+    assert receipts_env.db.articles.count_documents({}) == 0
+
+
 def test_short_chain_is_followed(receipts_env):
     report = receipts_env.crawl_json(HOSTILE + "chain/3")
     assert report["article"]["title"] == "End of the chain"

@@ -54,6 +54,17 @@ def describe_failure(failure: Failure) -> str:
     return message.replace("\n", " ")[:500]
 
 
+def unfollowed_redirect(response: Response) -> str:
+    """Why a 3xx reached the spider: Scrapy follows http(s) redirects only (and gives up on loops)."""
+    location = response.headers.get(b"Location", b"").decode("latin-1").strip()
+    if not location:
+        return f"HTTP {response.status} redirect without a Location header"
+    scheme = urlsplit(location).scheme.lower()
+    if scheme and scheme not in ("http", "https"):
+        return f"redirect to a {scheme}: URL is not followed ({location[:200]})"
+    return f"HTTP {response.status} redirect to {location[:200]} was not followed"
+
+
 def _header_dict(response: Response) -> dict[str, str]:
     return {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
@@ -74,9 +85,33 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         self.crawl_id = crawl_id or new_id("cr")
         self.platforms: dict[str, PlatformClient] = {"x": XClient()}
         self.seen_posts: set[str] = set()
+        self.slots_used = 0  # of RECEIPTS_MAX_POSTS_PER_ARTICLE
+        self.skipped: dict[str, str] = {}  # post key, short link or quote key → why it was not fetched
         self.article_id: str | None = None
         self.errors: list[dict[str, Any]] = []
         self._router: OriginRouter | None = None
+
+    # -- the per-article cap -------------------------------------------------------------------
+    @property
+    def max_posts(self) -> int:
+        return self.settings.getint("RECEIPTS_MAX_POSTS_PER_ARTICLE", 2000)
+
+    def take_slot(self, key: str) -> bool:
+        """One of the article's ``RECEIPTS_MAX_POSTS_PER_ARTICLE`` fetches (a post, a short link to
+        resolve, a quote to search for). Over the cap *key* is recorded as skipped, with the reason."""
+        if self.slots_used >= self.max_posts:
+            self.skipped.setdefault(key, f"not fetched: over the limit of {self.max_posts} posts per article "
+                                         "(RECEIPTS_MAX_POSTS_PER_ARTICLE)")
+            return False
+        self.slots_used += 1
+        return True
+
+    def claim_post(self, key: str, capped: bool = True) -> bool:
+        """True the first time *key* is to be fetched (and, when *capped*, while under the cap)."""
+        if key in self.seen_posts or (capped and not self.take_slot(key)):
+            return False
+        self.seen_posts.add(key)
+        return True
 
     # -- browser ----------------------------------------------------------------------------
     @property
@@ -111,9 +146,11 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             **meta)
 
     async def start(self) -> AsyncIterator[Any]:
-        for key in self.post_keys:
+        for key in self.post_keys:  # asked for by name: not counted against the article's cap
             platform, _, post_id = key.partition(":")
-            for request in self.fetch_post(platform, post_id):
+            if not self.claim_post(key, capped=False):
+                continue
+            for request in self.fetch_post(platform, post_id, claimed=True):
                 yield request
         if not self.url:
             return
@@ -127,6 +164,9 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         if response.status >= 400:
             yield CrawlErrorItem(self.url, f"article fetch failed: HTTP {response.status}", fatal=True)
             return
+        if 300 <= response.status < 400:  # a redirect the redirect middleware would not follow
+            yield CrawlErrorItem(self.url, f"article fetch failed: {unfollowed_redirect(response)}", fatal=True)
+            return
         if content_type and not any(t in content_type for t in HTML_TYPES):
             yield CrawlErrorItem(self.url, f"not an HTML page (Content-Type: {content_type.split(';')[0]})",
                                  fatal=True)
@@ -135,17 +175,25 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         article = extract.to_article()
         self.article_id = article.id
         yield ArticleItem(article, response.meta.get("capture_id"))
-        short_links: list[str] = []
+        # the cap is shared out in the article's order before anything is fetched (responses to
+        # early fetches, such as quoted posts, cannot take the slots of later references)
+        posts: list[Any] = []
+        short_links: dict[str, None] = {}
         for ref in article.references:
             if ref.post_id:
-                yield from self.fetch_post(ref.platform, ref.post_id, handle=ref.handle)
-            elif ref.kind == "media_link" and ref.url:
-                short_links.append(ref.url)
-            elif ref.kind == "attribution":
+                if self.claim_post(f"{ref.platform}:{ref.post_id}"):
+                    posts.append(ref)
+                continue
+            links = [ref.url] if ref.kind == "media_link" and ref.url else []
+            if ref.kind == "attribution":
                 # a flattened embed keeps its media link ("… pic.twitter.com/XXXX"): it names the post
-                short_links.extend(loc.url for loc in ref.locations
-                                   if loc.url and (is_short_link(loc.url) or is_pic_link(loc.url)))
-        for url in dict.fromkeys(short_links):
+                links = [loc.url for loc in ref.locations if loc.url and (is_short_link(loc.url) or is_pic_link(loc.url))]
+            for url in links:
+                if url not in short_links and url not in self.skipped and self.take_slot(url):
+                    short_links[url] = None
+        for ref in posts:
+            yield from self.fetch_post(ref.platform, ref.post_id, handle=ref.handle, claimed=True)
+        for url in short_links:
             yield self.short_link_request(url)
         yield from self.resolve_attributions(article)
         if self.browser_enabled and any(ref.kind == "embed" and ref.post_id for ref in article.references):
@@ -182,8 +230,8 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             error = None if target else f"short link did not resolve (HTTP {response.status})"
         post_id = status_id_from_url(target) if target else None
         yield ReferenceResolvedItem(self.article_id or "", short, post_id, target, error)
-        if post_id:
-            yield from self.fetch_post("x", post_id)
+        if post_id and self.claim_post(f"x:{post_id}", capped=False):  # the link had its slot
+            yield from self.fetch_post("x", post_id, claimed=True)
 
     def short_link_failed(self, failure: Failure) -> Iterator[Any]:
         short = failure.request.meta["short_url"]  # type: ignore[attr-defined]
@@ -191,12 +239,12 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
 
     # -- posts ------------------------------------------------------------------------------
     def fetch_post(self, platform: str, post_id: str, route_index: int = 0, handle: str | None = None,
-                   errors: list[str] | None = None) -> Iterator[Any]:
+                   errors: list[str] | None = None, claimed: bool = False) -> Iterator[Any]:
+        """Fetch a post through its routes from *route_index*; a first fetch claims the post (once per
+        crawl, under the cap) unless the caller already has (*claimed*)."""
         key = f"{platform}:{post_id}"
-        if route_index == 0:
-            if key in self.seen_posts:
-                return
-            self.seen_posts.add(key)
+        if route_index == 0 and not claimed and not self.claim_post(key):
+            return
         plans = self.post_plans(platform, post_id, handle)
         if route_index >= len(plans):
             reason = "; ".join(errors or []) or "no route answered"

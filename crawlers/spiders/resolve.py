@@ -101,6 +101,8 @@ class ResolveMixin:
     """Mixed into the article spider, which provides ``fetch_post`` and ``url``."""
 
     fetch_post: Callable[..., Iterator[Any]]
+    take_slot: Callable[[str], bool]
+    claim_post: Callable[..., bool]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
@@ -129,6 +131,8 @@ class ResolveMixin:
                 yield QuoteResolvedItem(article.id, ref.key, earlier.post_id, earlier.resolution, earlier.candidates)
                 yield from self.fetch_post(earlier.platform, earlier.post_id, handle=earlier.handle)
                 continue
+            if not self.take_slot(ref.key):
+                continue  # over the article's cap: recorded as skipped
             target = QuoteTarget.from_reference(ref, article, settings.search_window)
             search = QuoteSearch(article.id, ref.key, target, settings.quote_match_threshold)
             for note in config_notes:
@@ -197,7 +201,8 @@ class ResolveMixin:
         if best is not None and best.score >= search.threshold:
             resolution = Resolution(provider=best.provider, query=best.query, score=best.score)
             yield QuoteResolvedItem(search.article_id, search.key, best.post_id, resolution, ranked)
-            yield from self.fetch_post("x", best.post_id, handle=best.handle)
+            if self.claim_post(f"x:{best.post_id}", capped=False):  # the search had its slot
+                yield from self.fetch_post("x", best.post_id, handle=best.handle, claimed=True)
             return
         if search.made == 0:
             reason = "no search provider available: " + "; ".join(search.notes)

@@ -93,6 +93,7 @@ def reference_json(ref: dict[str, Any], post: dict[str, Any] | None) -> dict[str
         "variant": ref.get("variant"), "status": ref.get("status"), "error": ref.get("error"),
         "screenshot_sha256": ref.get("screenshot_sha256"), "quote_check": plain(ref.get("quote_check")),
         "resolution": plain(ref.get("resolution")), "unresolved_reason": ref.get("unresolved_reason"),
+        "skipped_reason": ref.get("skipped_reason"),
         "state": post_state(post) if ref.get("post_id") else "unresolved",
         "post": post_summary(post) if post else None,
     }

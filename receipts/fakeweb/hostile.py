@@ -13,6 +13,13 @@ from .respond import HTML_TYPE, Response, html_response, not_found
 
 TCO_SELF_LOOP = "L00pL00p00"  # t.co/L00pL00p00 → itself
 TRICKLE_SECONDS = 60  # the trickle stops by itself
+# ``redirect-to/<name>``: a 302 to a URL no crawler may follow (local files, other protocols)
+UNFOLLOWABLE = {
+    "file": "file:///etc/passwd",
+    "gopher": "gopher://127.0.0.1:6379/_INFO",
+    "ftp": "ftp://127.0.0.1/pub/",
+    "data": "data:text/html,<title>smuggled</title>",
+}
 
 
 @cache
@@ -41,6 +48,8 @@ def hostile(path: str, query: dict[str, str]) -> Response:
         return Response(200, big_page(int(arg or 50)), HTML_TYPE)
     if name == "loop":
         return Response(302, b"", None, [("Location", "https://news.example/_hostile/loop")])
+    if name == "redirect-to" and arg in UNFOLLOWABLE:
+        return Response(302, b"", None, [("Location", UNFOLLOWABLE[arg])])
     if name == "chain":
         hops = int(arg or 0)
         if hops <= 0:

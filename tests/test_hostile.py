@@ -4,7 +4,6 @@ nothing crashes, nothing archived is lost or duplicated."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -39,19 +38,16 @@ def one_line_error(proc) -> str:
     ("reset", "Connection"),                                 # the server resets the connection
 ])
 def test_broken_servers_give_one_clear_error(receipts_env, path, expected):
-    started = time.monotonic()
+    # no hang: the run's own deadline (receipts_env.run) fails the test; speed is not asserted here
     line = one_line_error(receipts_env.run("crawl", HOSTILE + path))
     assert expected in line and "article fetch failed" in line
-    assert time.monotonic() - started < 60
 
 
 def test_trickling_server_times_out(receipts_env):
-    started = time.monotonic()
     proc = receipts_env.run("crawl", HOSTILE + "trickle", "--json",
                             extra_env={"RECEIPTS_DOWNLOAD_TIMEOUT": "2", "RECEIPTS_RETRY_TIMES": "1"})
     assert proc.returncode == 1 and "took longer than 2.0 seconds" in proc.stderr
     assert json.loads(proc.stdout)["crawl"]["status"] == "failed"
-    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize("scheme", ["file", "gopher", "ftp", "data"])
@@ -127,9 +123,7 @@ def test_ten_thousand_embeds(receipts_env, fakeweb):
     ids = [RUPAR_ID, PHOTO_ID, VIETOR_ID]
     body = "".join(embed(ids[i % 3]) for i in range(10_000))
     url = fakeweb.add_page("/hostile/10k", page(body))
-    started = time.monotonic()
     report = receipts_env.crawl_json(url)
-    assert time.monotonic() - started < 120
     refs = report["article"]["references"]
     assert sorted(r["post_id"] for r in refs) == sorted(ids)
     doc = receipts_env.db.articles.find_one({"_id": url})

@@ -110,6 +110,10 @@ def test_external_mongodb_gone_and_back_the_daemon_recovers(
         wait_for(lambda: health(client)[0] == 503, 60, 0.2, "health to report the outage")
         # … and stays away until the crawl has ended: its worker thread meets the outage when settling the job
         wait_for(lambda: gone(worker_pid), 120, 0.2, "the crawl subprocess to end during the outage")
+        # the worker thread tried to record the outcome and met the outage (it retries; it used to die here)
+        wait_for(lambda: any(f"job {job_id}: {what}" in line for line in daemon.log().splitlines()
+                             for what in ("recording the outcome", "worker error")), 60, 0.2,
+                 "the worker thread to meet the outage")
         assert health(client)[0] == 503
         own_nx.start()  # … and comes back on the same port
 

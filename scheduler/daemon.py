@@ -26,7 +26,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
-from receipts.db.embedded import EmbeddedDatabaseError
 from receipts.models import utcnow
 from receipts.private import private_dir
 from receipts.settings import Settings, get_settings
@@ -184,7 +183,7 @@ class Daemon:
                     self.db_server = f"moved to {server.moved_to}; restart the daemon" if server.moved_to else "ok"
                     backoff.reset()
                     delay = interval
-                except (EmbeddedDatabaseError, OSError) as exc:
+                except Exception as exc:  # EmbeddedDatabaseError, OSError, a torn state file: keep watching
                     self.db_server = f"restarting: {exc}"[:200]
                     delay = backoff.next_delay()
                     log.error("embedded database restart failed", extra={"error": str(exc)[:200],

@@ -142,6 +142,9 @@ for _group in (cli_daemon, cli_evidence, cli_query):
 
 
 def main() -> None:
+    from receipts.private import private_process
+
+    private_process()  # before any file is created: the archive is owner-only
     try:
         app()
     except SettingsError as exc:

@@ -14,19 +14,25 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+from threading import TIMEOUT_MAX
 from typing import Any
 
 import pymongo
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.mongodb import MongoDBJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 
-from receipts.db import get_database, mongodb_uri
+from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
 from receipts.models import utcnow
+from receipts.private import private_dir
 from receipts.settings import Settings, get_settings
+from scheduler.backoff import Backoff
 from scheduler.jobs import ensure_job_indexes
-from scheduler.worker import WorkerPool
+from scheduler.sources import SourceError, parse_every
+from scheduler.worker import DB_BACKOFF_CAP, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,34 @@ def sync_current() -> None:
         _current.sync_sources()
 
 
+class ResilientScheduler(BackgroundScheduler):
+    """APScheduler 3's background loop, kept alive through job-store (database) errors.
+
+    APScheduler guards only ``get_due_jobs``; an error in ``update_job`` or ``get_next_run_time``
+    (the database went away mid-pass) would end its thread for good while ``running`` stays true.
+    """
+
+    def _main_loop(self) -> None:
+        wait_seconds: float | None = TIMEOUT_MAX
+        backoff = Backoff(base=0.5, cap=DB_BACKOFF_CAP)
+        while self.state != STATE_STOPPED:
+            self._event.wait(wait_seconds)
+            self._event.clear()
+            try:
+                wait_seconds = self._process_jobs()
+                backoff.reset()
+            except Exception as exc:  # a pass failed (database gone mid-pass): the next one retries
+                wait_seconds = backoff.next_delay()
+                log.warning("scheduler pass failed; retrying",
+                            extra={"error": f"{exc.__class__.__name__}: {str(exc)[:200]}",
+                                   "retry_in": round(wait_seconds, 2)})
+
+    @property
+    def loop_alive(self) -> bool:
+        thread = getattr(self, "_thread", None)
+        return thread is not None and thread.is_alive()
+
+
 class Daemon:
     def __init__(self, host: str | None = None, port: int | None = None, workers: int | None = None,
                  settings: Settings | None = None) -> None:
@@ -61,14 +95,18 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.draining = False
         self._sync_lock = threading.Lock()
+        self.db_server = "ok"  # the embedded server as last checked by the supervisor
+        self._stopped = threading.Event()
+        self._supervisor: threading.Thread | None = None
 
     # -- scheduler -----------------------------------------------------------------------------
     def build_scheduler(self) -> BackgroundScheduler:
         client: pymongo.MongoClient = pymongo.MongoClient(mongodb_uri(self.settings), tz_aware=True,
                                                           serverSelectionTimeoutMS=5000)
         store = MongoDBJobStore(database=self.settings.db_name, collection=APS_COLLECTION, client=client)
-        return BackgroundScheduler(
+        return ResilientScheduler(
             jobstores={"default": store}, timezone="UTC",
+            jobstore_retry_interval=min(10.0, max(1.0, 2 * self.settings.scheduler_tick)),
             executors={"default": {"type": "threadpool", "max_workers": 8}},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -88,10 +126,16 @@ class Daemon:
         if self.scheduler is None:
             return
         with self._sync_lock:
-            wanted = {f"{SOURCE_JOB_PREFIX}{d['_id']}": d for d in self.archive.sources.find({}, {"every": 1})}
+            wanted: dict[str, tuple[dict[str, Any], timedelta]] = {}
+            for doc in self.archive.sources.find({}, {"every": 1, "last_error": 1}):
+                try:
+                    every = timedelta(seconds=parse_every(doc["every"] if doc.get("every") is not None else 900))
+                except SourceError as exc:
+                    self._reject_source(doc, str(exc))
+                    continue
+                wanted[f"{SOURCE_JOB_PREFIX}{doc['_id']}"] = (doc, every)
             scheduled = {j.id: j for j in self.scheduler.get_jobs() if j.id.startswith(SOURCE_JOB_PREFIX)}
-            for job_id, doc in wanted.items():
-                every = timedelta(seconds=float(doc.get("every") or 900))
+            for job_id, (doc, every) in wanted.items():
                 job = scheduled.get(job_id)
                 if job is None:
                     self.scheduler.add_job("scheduler.tasks:poll_source", IntervalTrigger(seconds=every.total_seconds()),
@@ -104,16 +148,56 @@ class Daemon:
                 self.scheduler.remove_job(job_id)
                 log.info("source unscheduled", extra={"job": job_id})
 
+    def _reject_source(self, doc: dict[str, Any], reason: str) -> None:
+        """A stored source that cannot be scheduled: log it and mark it on the source, once."""
+        message = f"not scheduled: {reason}"
+        if doc.get("last_error") == message:
+            return
+        log.error("source skipped", extra={"source_id": doc["_id"], "error": reason})
+        self.archive.sources.update_one({"_id": doc["_id"]}, {"$set": {"last_error": message}})
+
     def poll_now(self, source_id: str) -> None:
         if self.scheduler is None:
             return
         self.sync_sources()
-        self.scheduler.modify_job(f"{SOURCE_JOB_PREFIX}{source_id}", next_run_time=utcnow())
+        try:
+            self.scheduler.modify_job(f"{SOURCE_JOB_PREFIX}{source_id}", next_run_time=utcnow())
+        except JobLookupError:  # not schedulable (its last_error says why)
+            return
         self.scheduler.wakeup()
+
+    # -- the embedded database -----------------------------------------------------------------
+    def start_supervisor(self) -> None:
+        """Watch the embedded nx-27017 (when this daemon uses it) and restart it when it died."""
+        server = embedded_server(self.settings)
+        if server is None:
+            return
+
+        def watch() -> None:
+            interval = min(2.0, max(0.2, self.settings.scheduler_tick))
+            backoff = Backoff(base=interval, cap=DB_BACKOFF_CAP)
+            delay = interval
+            while not self._stopped.wait(delay):
+                try:
+                    server.revive()
+                    self.db_server = f"moved to {server.moved_to}; restart the daemon" if server.moved_to else "ok"
+                    backoff.reset()
+                    delay = interval
+                except Exception as exc:  # EmbeddedDatabaseError, OSError, a torn state file: keep watching
+                    self.db_server = f"restarting: {exc}"[:200]
+                    delay = backoff.next_delay()
+                    log.error("embedded database restart failed", extra={"error": str(exc)[:200],
+                                                                        "retry_in": round(delay, 2)})
+
+        self._supervisor = threading.Thread(target=watch, name="db-supervisor", daemon=True)
+        self._supervisor.start()
 
     def health(self) -> dict[str, Any]:
         running = bool(self.scheduler and self.scheduler.running)
-        return {"scheduler": "draining" if self.draining else ("ok" if running else "stopped"),
+        if running and isinstance(self.scheduler, ResilientScheduler) and not self.scheduler.loop_alive:
+            running = False
+        extra: dict[str, Any] = {} if self._supervisor is None else {"database_server": self.db_server}
+        return {**extra, "scheduler": "draining" if self.draining else ("ok" if running else "stopped"),
                 "workers": "draining" if self.draining else (
                     "ok" if self.pool.alive() == self.pool.size else f"{self.pool.alive()}/{self.pool.size} alive"),
                 "workers_busy": self.pool.busy_count}
@@ -126,6 +210,7 @@ class Daemon:
         from receipts.api.app import create_app
         from receipts.api.auth import ensure_token, token_path
 
+        private_dir(self.settings.data_dir)
         self.archive.ensure_indexes()
         ensure_job_indexes(self.archive)
         token, generated = ensure_token(self.settings)
@@ -145,6 +230,7 @@ class Daemon:
         self.install_system_jobs()
         self.sync_sources()
         self.pool.start()
+        self.start_supervisor()
         app = create_app(daemon=self, archive=self.archive)
         config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None, access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=5)
@@ -168,4 +254,7 @@ class Daemon:
         if self.scheduler is not None and self.scheduler.running:
             logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)  # "client closed" noise
             self.scheduler.shutdown(wait=True)
+        self._stopped.set()  # the database is watched until the crawls are handed back
+        if self._supervisor is not None:
+            self._supervisor.join(35)
         log.info("daemon stopped")

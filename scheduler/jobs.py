@@ -6,6 +6,11 @@ attempts run out. Every state change is a compare-and-swap: a whole-document ``f
 ``_id`` and the revision ``rev`` that was read, so two workers can never hold the same job (on
 nx-27017 a non-``_id`` update filter is a full scan, so candidates are first found through the
 ``(status, priority, created_at)`` index and then claimed one by one).
+
+Deduplicated enqueues (API, source polls) are atomic: the job's canonical URL is first taken as the
+``_id`` of a document in ``job_locks`` (a duplicate ``_id`` cannot be inserted twice), released when
+the job ends ``done`` or ``failed``. A lock left by a crash — its job finished, or never written — is
+reclaimed by the next enqueue of that URL.
 """
 
 from __future__ import annotations
@@ -13,17 +18,19 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from receipts.db.archive import Archive, new_id
 from receipts.models import Crawl, utcnow
 from receipts.settings import Settings, get_settings
-from scheduler.dates import as_utc
+from scheduler.dates import as_utc, pushed_items
 
 JobKind = Literal["crawl", "recheck_posts", "recheck_article"]
 STATUSES = ("queued", "running", "done", "failed")
@@ -34,6 +41,21 @@ PRIORITY_SOURCE = 10
 PRIORITY_RECHECK = 0
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_BACKOFF = 3600.0
+LOCK_GRACE = 10.0  # a dedupe lock whose job is still not written after this long lost its creator
+
+
+class JobOptionError(ValueError):
+    """A crawl option this daemon cannot honour."""
+
+
+def crawl_options(browser: bool | None, settings: Settings | None = None) -> dict[str, Any]:
+    """A crawl job's options from a request. ``browser: true`` cannot turn on a browser the operator disabled
+    (``RECEIPTS_BROWSER=0``: no Chromium, or no rendering wanted): that is refused, never silently dropped."""
+    settings = settings or get_settings()
+    if browser and not settings.browser_enabled:
+        raise JobOptionError("the browser is disabled on this daemon (RECEIPTS_BROWSER=0); "
+                             "omit \"browser\" or send false")
+    return {} if browser is None else {"browser": bool(browser)}
 
 
 def canonical_key(url: str) -> str:
@@ -69,6 +91,7 @@ class JobQueue:
     def __init__(self, archive: Archive, settings: Settings | None = None) -> None:
         self.archive = archive
         self.jobs: Collection = archive.jobs
+        self.locks: Collection = archive.job_locks
         self.settings = settings or get_settings()
 
     # -- creating ------------------------------------------------------------------------------
@@ -81,12 +104,22 @@ class JobQueue:
         With *dedupe*, a queued or running job for the same canonical URL is returned instead.
         """
         url_key = canonical_key(url) if url else None
+
+        def new_doc() -> dict[str, Any]:
+            return self._new_doc(kind, url, url_key, post_ids, priority, origin, source_id, options, max_attempts)
+
         if dedupe and url_key:
-            existing = self.active_for_url(url_key)
-            if existing is not None:
-                return existing, False
+            return self._enqueue_locked(url_key, new_doc)
+        doc = new_doc()
+        self.jobs.insert_one(doc)
+        return doc, True
+
+    @staticmethod
+    def _new_doc(kind: JobKind, url: str | None, url_key: str | None, post_ids: list[str] | None, priority: int,
+                 origin: str, source_id: str | None, options: dict[str, Any] | None,
+                 max_attempts: int) -> dict[str, Any]:
         now = utcnow()
-        doc: dict[str, Any] = {
+        return {
             "_id": new_id("jb"), "kind": kind, "url": url, "url_key": url_key, "post_ids": list(post_ids or []),
             "status": "queued", "priority": priority, "origin": origin, "source_id": source_id,
             "options": dict(options or {}), "attempts": 0, "max_attempts": max_attempts,
@@ -94,8 +127,52 @@ class JobQueue:
             "finished_at": None, "lease_until": None, "claim": None, "worker": None, "worker_pid": None,
             "crawl_ids": [], "article_id": None, "errors": [], "history": [], "rev": 0,
         }
-        self.jobs.insert_one(doc)
-        return doc, True
+
+    # -- the dedupe lock -----------------------------------------------------------------------
+    def _enqueue_locked(self, url_key: str, new_doc: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        """Queue a job for *url_key* unless one is active; race-free across threads and daemons."""
+        for _ in range(50):
+            doc = new_doc()
+            try:
+                self.locks.insert_one({"_id": url_key, "job_id": doc["_id"], "created_at": utcnow()})
+            except DuplicateKeyError:
+                holder = self._lock_holder(url_key)
+                if holder is not None:
+                    return holder, False
+                continue  # the lock was stale and is released: try again
+            other = self.active_for_url(url_key)  # a job queued without the lock (re-checks, older versions)
+            if other is not None:
+                self.release_lock(url_key, doc["_id"])
+                return other, False
+            self.jobs.insert_one(doc)
+            return doc, True
+        raise RuntimeError(f"could not take the dedupe lock of {url_key}")
+
+    def _lock_holder(self, url_key: str) -> dict[str, Any] | None:
+        """The active job holding *url_key*'s lock; None once a stale lock was released (or it vanished)."""
+        while True:
+            lock = self.locks.find_one({"_id": url_key})
+            if lock is None:
+                return None
+            job = self.get(lock["job_id"])
+            if job is not None and job.get("status") in ACTIVE:
+                return job
+            created = as_utc(lock.get("created_at"))
+            young = created is not None and (utcnow() - created).total_seconds() < LOCK_GRACE
+            if job is None and young:
+                time.sleep(0.02)  # its creator writes the job right after the lock
+                continue
+            self.release_lock(url_key, lock["job_id"])  # job finished, or its creator died before writing it
+            return None
+
+    def release_lock(self, url_key: str | None, job_id: str) -> None:
+        """Free *url_key* if *job_id* still holds it (best effort: a lock left behind is reclaimed later)."""
+        if not url_key:
+            return
+        try:
+            self.locks.delete_one({"_id": url_key, "job_id": job_id})
+        except PyMongoError:
+            pass
 
     def active_for_url(self, url_key: str) -> dict[str, Any] | None:
         for status in ACTIVE:
@@ -207,6 +284,8 @@ class JobQueue:
             update = changes(doc) if callable(changes) else changes
             new = self._swap(doc, {"claim": None, "lease_until": None, "worker_pid": None, **update})
             if new is not None:
+                if new.get("status") in ("done", "failed"):
+                    self.release_lock(new.get("url_key"), new["_id"])
                 return new
         return None
 
@@ -234,27 +313,53 @@ class JobQueue:
             if self._swap(doc, {**fields, "claim": None, "lease_until": None, "worker_pid": None,
                                 "errors": [*doc.get("errors", []), entry]}) is not None:
                 reaped.append(doc["_id"])
+                if fields["status"] == "failed":
+                    self.release_lock(doc.get("url_key"), doc["_id"])
                 self._close_orphan_crawl(doc, entry["error"])
         return reaped
 
     def _close_orphan_crawl(self, job: dict[str, Any], reason: str) -> None:
-        """The dead worker's crawl never finished: record that, so it does not look running forever."""
+        """The dead worker's crawl never finished: it was interrupted (not failed) with its daemon."""
         crawl_ids = job.get("crawl_ids") or []
         if crawl_ids:
-            close_crawl(self.archive, self.archive.crawls.find_one({"_id": crawl_ids[-1]}), reason, job, crawl_ids[-1])
+            close_crawl(self.archive, self.archive.crawls.find_one({"_id": crawl_ids[-1]}), reason, job,
+                        crawl_ids[-1], status="interrupted")
 
 
 def close_crawl(archive: Archive, crawl: dict[str, Any] | None, reason: str, job: dict[str, Any] | None = None,
-                crawl_id: str | None = None) -> None:
-    """Mark a crawl whose worker died as failed; create its record if the worker died before writing it."""
+                crawl_id: str | None = None, status: Literal["failed", "interrupted"] = "failed") -> None:
+    """Close the crawl of a worker that is gone; create its record if the worker died before writing it.
+
+    ``failed``: the crawl process crashed or timed out. ``interrupted``: it was cut off from outside
+    (its daemon died and the lease expired, the lease was lost, the daemon shut down): its WARC is cut
+    back to the last complete record, and its error count is what it had recorded plus the interruption.
+    """
     now = utcnow()
     error = {"url": (crawl or job or {}).get("url"), "error": reason, "fatal": True, "at": now}
     if crawl is None:
         if crawl_id is None:
             return
         kind = {"recheck_posts": "recheck", "recheck_article": "recheck"}.get((job or {}).get("kind", ""), "crawl")
-        archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=(job or {}).get("url"), status="failed",
-                                  finished_at=now, errors=[error], options={"job_id": (job or {}).get("_id")}))
+        archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=(job or {}).get("url"), status=status,
+                                  finished_at=now, errors=[error], stats={"item_errors": 1},
+                                  options={"job_id": (job or {}).get("_id")}))
         return
-    if crawl.get("finished_at") is None:
-        archive.update_crawl(crawl["_id"], {"status": "failed", "finished_at": now}, push_errors=[error])
+    if crawl.get("finished_at") is not None:
+        return
+    fields: dict[str, Any] = {"status": status, "finished_at": now}
+    if status == "interrupted":
+        from receipts.evidence.recover import recover_warc
+        from receipts.evidence.warc import warc_name
+
+        warc_dir = get_settings().warc_dir
+        if (warc_dir / warc_name(crawl["_id"])).exists():
+            recovered = recover_warc(archive, crawl, warc_dir)
+            if recovered is None:
+                return  # its writer still holds the WARC: the next crawl's recovery closes it
+            fields.update(recovered)
+        errors = [e for e in pushed_items(crawl.get("errors")) if isinstance(e, dict)]
+        captures = list(archive.captures.find({"crawl_id": crawl["_id"]}, {"error": 1}))
+        fields["stats"] = {**(crawl.get("stats") or {}), "captures": len(captures),
+                           "capture_errors": sum(1 for c in captures if c.get("error")),
+                           "item_errors": len(errors) + 1}
+    archive.update_crawl(crawl["_id"], fields, push_errors=[error])

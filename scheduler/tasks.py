@@ -1,22 +1,65 @@
-"""The functions APScheduler runs (stored by reference in ``apscheduler_jobs``, so keep the names)."""
+"""The functions APScheduler runs (stored by reference in ``apscheduler_jobs``, so keep the names).
+
+Each survives a database outage: a :class:`~pymongo.errors.PyMongoError` is logged as one line, and
+the task skips its next runs for a bounded, doubling backoff instead of failing every tick.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from scheduler import rechecks, sources, webhooks
+from scheduler.backoff import Backoff
 from scheduler.jobs import JobQueue
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_backoffs: dict[str, tuple[Backoff, float]] = {}  # task → (backoff, monotonic time of the next try)
+_backoff_lock = threading.Lock()
+
+
+def survives_outages(fn: Callable[..., T]) -> Callable[..., T | None]:
+    """Run *fn* unless it is backing off after a database error; None when skipped or failed."""
+    @functools.wraps(fn)
+    def run(*args: Any) -> T | None:
+        key = f"{fn.__name__}:{args!r}"
+        with _backoff_lock:
+            backoff, next_try = _backoffs.get(key, (None, 0.0))
+        if backoff is not None and time.monotonic() < next_try:
+            return None
+        try:
+            result = fn(*args)
+        except PyMongoError as exc:
+            backoff = backoff or Backoff(base=1.0, cap=30.0)
+            delay = backoff.next_delay()
+            with _backoff_lock:
+                _backoffs[key] = (backoff, time.monotonic() + delay)
+            log.warning("scheduled task failed: database unavailable",
+                        extra={"task": fn.__name__, "error": str(exc)[:200], "retry_in": round(delay, 2)})
+            return None
+        if backoff is not None:
+            with _backoff_lock:
+                _backoffs.pop(key, None)
+        return result
+
+    return run
 
 
 def _archive() -> Archive:
     return Archive(get_database())
 
 
+@survives_outages
 def poll_source(source_id: str) -> dict[str, Any]:
     summary = sources.poll(_archive(), source_id)
     if summary.get("queued"):
@@ -26,6 +69,7 @@ def poll_source(source_id: str) -> dict[str, Any]:
     return summary
 
 
+@survives_outages
 def recheck_sweep() -> dict[str, int]:
     archive = _archive()
     counts = rechecks.sweep(archive, JobQueue(archive))
@@ -36,10 +80,12 @@ def recheck_sweep() -> dict[str, int]:
     return counts
 
 
+@survives_outages
 def deliver_webhooks() -> dict[str, int]:
     return webhooks.run(_archive())
 
 
+@survives_outages
 def sync_sources() -> None:
     from scheduler import daemon
 

@@ -3,6 +3,10 @@
 The thread renews the job's lease while the subprocess runs, kills it at the job timeout, and
 turns its outcome into the job's next state. On drain (SIGTERM) no new job is claimed; a running
 crawl may finish until the drain deadline, after which it is stopped and handed back to the queue.
+
+A database error never ends a worker thread: the thread backs off (bounded, exponential) and
+tries again, and the outcome of a crawl that ended during an outage is recorded once the database
+is back (or, if this daemon stops first, the job's lease expires and it is taken over).
 """
 
 from __future__ import annotations
@@ -13,13 +17,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
+
+from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive, new_id
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
+from scheduler.backoff import Backoff
 from scheduler.dates import pushed_items
 from scheduler.jobs import JobQueue, close_crawl, worker_identity
 from scheduler.rechecks import schedule_after_crawl
@@ -27,6 +35,9 @@ from scheduler.rechecks import schedule_after_crawl
 log = logging.getLogger(__name__)
 
 FINISHED_OK = ("done", "done_with_errors", "degraded")
+DB_BACKOFF_CAP = 30.0
+
+T = TypeVar("T")
 
 
 def _describe_exit(code: int) -> str:
@@ -94,24 +105,61 @@ class WorkerPool:
         return sum(t.is_alive() for t in self.threads)
 
     # -- the loop ------------------------------------------------------------------------------
+    def _backoff(self) -> Backoff:
+        return Backoff(base=min(1.0, max(0.1, self.settings.scheduler_tick)), cap=DB_BACKOFF_CAP)
+
     def _loop(self, n: int) -> None:
         owner = f"{self.identity}/w{n}"
+        backoff = self._backoff()
         while not self.stopping.is_set():
             try:
-                self.queue.reap_expired()
-                job = self.queue.claim(owner)
-            except Exception:
-                log.exception("claiming a job failed")
-                job = None
-            if job is None:
-                self._wake.wait(self.settings.scheduler_tick)
-                self._wake.clear()
-                continue
+                self._step(owner, backoff)
+            except Exception:  # the thread must outlive anything a job throws at it
+                log.exception("worker %s: unexpected error", owner)
+                self.stopping.wait(backoff.next_delay())
+
+    def _step(self, owner: str, backoff: Backoff) -> None:
+        """Claim one job and run it; wait a tick when there is none, back off when the database fails."""
+        try:
+            self.queue.reap_expired()
+            job = self.queue.claim(owner)
+        except PyMongoError as exc:
+            delay = backoff.next_delay()
+            log.warning("database unavailable; worker backing off",
+                        extra={"worker": owner, "error": str(exc)[:200], "retry_in": round(delay, 2)})
+            self.stopping.wait(delay)
+            return
+        if backoff.failing:
+            log.info("database reachable again", extra={"worker": owner})
+            backoff.reset()
+        if job is None:
+            self._wake.wait(self.settings.scheduler_tick)
+            self._wake.clear()
+            return
+        try:
+            self._run(job, owner)
+        except Exception:
+            log.exception("job %s: worker error", job["_id"])
             try:
-                self._run(job, owner)
-            except Exception:
-                log.exception("job %s: worker error", job["_id"])
                 self.queue.fail(job["_id"], job["claim"], "internal worker error")
+            except PyMongoError:
+                log.warning("job %s: could not record the error; its lease will expire", job["_id"])
+
+    def _retrying(self, what: str, job_id: str, fn: Callable[[], T]) -> T | None:
+        """Run *fn*, retrying through database errors until it succeeds or the pool stops."""
+        backoff = self._backoff()
+        while True:
+            try:
+                return fn()
+            except PyMongoError as exc:
+                if self.stopping.is_set():
+                    log.warning("job %s: %s abandoned (database down, stopping); its lease will expire",
+                                job_id, what)
+                    return None
+                delay = backoff.next_delay()
+                log.warning("job %s: %s failed; retrying", job_id, what,
+                            extra={"error": str(exc)[:200], "retry_in": round(delay, 2)})
+                self.stopping.wait(delay)
 
     def _run(self, job: dict[str, Any], owner: str) -> None:
         job_id, claim = job["_id"], job["claim"]
@@ -127,14 +175,21 @@ class WorkerPool:
         log.info("job started", extra={"job_id": job_id, "kind": job.get("kind"), "url": job.get("url"),
                                        "crawl_id": crawl_id, "worker_pid": proc.pid, "attempt": job.get("attempts")})
         try:
-            if not self.queue.add_crawl(job_id, claim, crawl_id, proc.pid):
+            try:
+                recorded = self.queue.add_crawl(job_id, claim, crawl_id, proc.pid)
+            except BaseException:
+                self._stop(proc)  # never leave a crawl running unsupervised
+                raise
+            if not recorded:
                 self._stop(proc)
                 return
             outcome = self._supervise(job_id, claim, proc, started)
         finally:
             with self._lock:
                 self.busy.pop(job_id, None)
-        self._settle(job, crawl_id, proc.returncode, outcome, time.monotonic() - started, log_path)
+        seconds = time.monotonic() - started
+        self._retrying("recording the outcome", job_id,
+                       lambda: self._settle(job, crawl_id, proc.returncode, outcome, seconds, log_path))
 
     def _supervise(self, job_id: str, claim: str, proc: subprocess.Popen, started: float) -> str:
         renew_every = max(0.2, self.settings.job_lease / 3)
@@ -154,6 +209,9 @@ class WorkerPool:
                 if not self.queue.renew(job_id, claim):
                     self._stop(proc)
                     return "lost"
+            except PyMongoError as exc:
+                log.warning("job %s: renewing the lease failed (database unavailable)", job_id,
+                            extra={"error": str(exc)[:200]})
             except Exception:
                 log.exception("job %s: renewing the lease failed", job_id)
 
@@ -178,7 +236,7 @@ class WorkerPool:
                  "worker_log": str(log_path)}
         if outcome == "lost":
             log.warning("job lease lost; abandoned", extra=extra)
-            self._close_crawl(crawl, "lease lost", job, crawl_id)
+            self._close_crawl(crawl, "lease lost", job, crawl_id, status="interrupted")
             return
         if finished and crawl is not None and crawl.get("status") in FINISHED_OK:
             # schedule first: once the job reads "done", its posts are already on their re-check schedule
@@ -199,7 +257,7 @@ class WorkerPool:
             log.warning("job failed", extra={**extra, "error": message})
             return
         if outcome == "drained":
-            self._close_crawl(crawl, "stopped: daemon shutting down", job, crawl_id)
+            self._close_crawl(crawl, "stopped: daemon shutting down", job, crawl_id, status="interrupted")
             self.queue.hand_back(job_id, claim)
             log.info("job handed back", extra=extra)
             return
@@ -215,8 +273,8 @@ class WorkerPool:
         log.warning("job attempt failed", extra={**extra, "error": reason})
 
     def _close_crawl(self, crawl: dict[str, Any] | None, reason: str, job: dict[str, Any] | None = None,
-                     crawl_id: str | None = None) -> None:
-        close_crawl(self.archive, crawl, reason, job, crawl_id)
+                     crawl_id: str | None = None, status: Literal["failed", "interrupted"] = "failed") -> None:
+        close_crawl(self.archive, crawl, reason, job, crawl_id, status)
 
     def _link_source(self, job: dict[str, Any], crawl: dict[str, Any]) -> None:
         source_id, article_id = job.get("source_id"), crawl.get("article_id")

@@ -15,6 +15,7 @@ import time
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.private import private_process
 
 EXIT_NO_JOB = 3
 EXIT_ORPHANED = 70
@@ -33,6 +34,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m scheduler.worker_main JOB_ID CRAWL_ID\n")
         return 2
     job_id, crawl_id = argv
+    private_process()  # inherited from the daemon already; also when run by hand
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     job = Archive(get_database()).jobs.find_one({"_id": job_id})
     if job is None:

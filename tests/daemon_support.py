@@ -161,3 +161,53 @@ def unique_path(prefix: str) -> str:
 
 def read_lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
+
+
+def kill_embedded(data_dir: Path) -> None:
+    """SIGKILL the embedded nx-27017 recorded under *data_dir* (left behind by a SIGKILL-ed daemon)."""
+    import json
+
+    state_file = data_dir / "db" / "server.json"
+    try:
+        os.kill(int(json.loads(state_file.read_text())["pid"]), signal.SIGKILL)
+    except (OSError, ValueError, KeyError):
+        pass
+
+
+SLOW_POSTS = 30
+
+
+@pytest.fixture
+def bulk(fakeweb: Any) -> Iterator[None]:
+    """Generated posts are live (a slow article can cite many)."""
+    before = fakeweb.store.bulk_count
+    fakeweb.store.bulk_count = 1000
+    yield
+    fakeweb.store.bulk_count = before
+
+
+def slow_article(fakeweb: Any, name: str, posts: int = SLOW_POSTS) -> str:
+    """An article citing *posts* generated posts: with a download delay, a crawl that lasts (needs ``bulk``)."""
+    from receipts.fakeweb.bulk import bulk_id
+
+    path = unique_path(name)
+    body = "".join(
+        f'<blockquote class="twitter-tweet"><p>post {i}</p>&mdash; N (@demo_newsroom) '
+        f'<a href="https://twitter.com/demo_newsroom/status/{bulk_id(i)}">March 1, 2025</a></blockquote>'
+        for i in range(posts))
+    return fakeweb.add_page(path, f"<html><head><title>{name}</title></head><body><article><p>Intro.</p>{body}"
+                                  "</article></body></html>")
+
+
+def crawl_under_way(db: Any, job_id: str) -> dict:
+    """Wait until the job runs in a worker subprocess and has archived a few posts already."""
+    return wait_for(lambda: (j := db.jobs.find_one({"_id": job_id})) and j["status"] == "running"
+                    and j.get("worker_pid") and db.posts.count_documents({}) >= 2 and j, 60, 0.05,
+                    "the slow crawl to be under way")
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

@@ -12,14 +12,15 @@ from receipts.api.common import ApiError, iso, paginate, plain
 from receipts.db.archive import Archive
 from receipts.urlcheck import BadURL, check_user_url
 from scheduler.dates import as_utc, pushed_items
-from scheduler.jobs import PRIORITY_ON_DEMAND, JobQueue
+from scheduler.jobs import PRIORITY_ON_DEMAND, JobOptionError, JobQueue, crawl_options
 
 router = APIRouter(prefix="/api/v1/crawls", tags=["crawls"])
 
 
 class CrawlRequest(BaseModel):
     url: str = Field(description="The article URL (http or https).", max_length=4096)
-    browser: bool | None = Field(default=None, description="Render screenshots in Chromium (default: the daemon's setting).")
+    browser: bool | None = Field(default=None, description="Render screenshots in Chromium (default: the daemon's "
+                                 "setting); true is a 400 when the daemon runs with the browser off.")
 
 
 def _seconds(start: Any, end: Any) -> float | None:
@@ -70,10 +71,11 @@ def submit_crawl(body: CrawlRequest, request: Request, response: Response) -> di
         url = check_user_url(body.url)
     except BadURL as exc:
         raise ApiError(400, "bad_url", str(exc)) from exc
+    try:
+        options = crawl_options(body.browser)
+    except JobOptionError as exc:
+        raise ApiError(400, "browser_disabled", str(exc)) from exc
     archive = _archive(request)
-    options: dict[str, Any] = {}
-    if body.browser is not None:
-        options["browser"] = body.browser
     job, created = JobQueue(archive).enqueue("crawl", url=url, priority=PRIORITY_ON_DEMAND, origin="api",
                                              options=options, dedupe=True)
     pool = getattr(request.app.state, "pool", None)

@@ -24,7 +24,7 @@ class SourceRequest(BaseModel):
 
 def source_json(doc: dict[str, Any]) -> dict[str, Any]:
     return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
-            "every_seconds": doc.get("every"), "webhook_url": doc.get("webhook_url"),
+            "every_seconds": src.every_seconds(doc), "webhook_url": doc.get("webhook_url"),
             "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
             "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
             "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}

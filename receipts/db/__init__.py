@@ -48,3 +48,13 @@ def close_all() -> None:
         for server in _embedded.values():
             server.release()
         _embedded.clear()
+
+
+def embedded_server(settings: Settings | None = None) -> EmbeddedServer | None:
+    """This process's handle on the embedded server (None with ``RECEIPTS_MONGODB_URI`` set)."""
+    settings = settings or get_settings()
+    if settings.mongodb_uri:
+        return None
+    mongodb_uri(settings)
+    with _lock:
+        return _embedded.get(str(settings.data_dir))

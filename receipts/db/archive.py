@@ -137,6 +137,7 @@ class Archive:
         self.events = db["events"]
         self.jobs = db["jobs"]
         self.sources = db["sources"]
+        self.job_locks = db["job_locks"]  # `_id` = canonical URL: at most one active deduplicated job per URL
         self._buckets: dict[str, gridfs.GridFSBucket] = {}
 
     # -- set-up -----------------------------------------------------------------------------

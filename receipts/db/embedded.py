@@ -5,6 +5,11 @@ server on a free loopback port and records it in ``server.json``; later processe
 there and reuse it. Every process registers itself as a client; the last client to leave
 stops the server (SIGTERM, then SIGKILL after a grace period). A file lock serialises all
 of this so two CLI invocations started together share one server.
+
+A server that died (SIGKILL, OOM) is restarted on the port it had, so every client's address
+stays valid and pymongo reconnects by itself; the daemon checks for that every tick
+(:meth:`EmbeddedServer.revive`). Its files are created private (umask 077): the database holds
+the whole archive.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import json
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +31,10 @@ from pathlib import Path
 
 import pymongo
 from pymongo.errors import PyMongoError
+
+from receipts.private import PRIVATE_UMASK, private_dir
+
+log = logging.getLogger(__name__)
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -81,11 +91,13 @@ class EmbeddedServer:
         self.state_file = self.dir / "server.json"
         self.clients_dir = self.dir / "clients"
         self.uri: str | None = None
+        self.moved_to: str | None = None  # set by revive() when the server now answers elsewhere
         self._registered = False
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir.parent)
+        private_dir(self.dir)
         with open(self.dir / ".lock", "a+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
@@ -106,19 +118,58 @@ class EmbeddedServer:
             if state and _alive(int(state["pid"])) and ping(state["uri"], 2000):
                 self.uri = state["uri"]
             else:
-                self.uri = self._start()
+                self.uri = self._start_reusing(state)
             self._register()
         return self.uri
 
-    def _start(self) -> str:
-        port = _free_port()
+    def revive(self) -> bool:
+        """Restart the server when it died, on the port it had; True when this call restarted it.
+
+        Raises :class:`EmbeddedDatabaseError` when it cannot be restarted (the caller retries).
+        """
+        with self._lock():
+            state = self._read_state()
+            if state and _alive(int(state["pid"])):
+                # another process could not reuse the port and moved it: this process's clients are stale
+                self.moved_to = state["uri"] if self.uri and state["uri"] != self.uri else None
+                if self.moved_to:
+                    log.error("embedded database moved; restart this process",
+                              extra={"from": self.uri, "to": self.moved_to})
+                return False
+            port = self._previous_port(state)
+            log.warning("embedded database is down; restarting it", extra={"port": port})
+            self.uri = self._start(port)
+            self._register()
+            log.warning("embedded database restarted", extra={"uri": self.uri})
+            return True
+
+    def _previous_port(self, state: dict | None) -> int | None:
+        if state and state.get("port"):
+            return int(state["port"])
+        if self.uri:
+            return int(self.uri.rstrip("/").rsplit(":", 1)[1])
+        return None
+
+    def _start_reusing(self, state: dict | None) -> str:
+        """Start on the dead server's port (clients keep a valid address), else on a free one."""
+        port = self._previous_port(state)
+        if port is not None:
+            try:
+                return self._start(port)
+            except EmbeddedDatabaseError as exc:
+                log.warning("embedded database: port %s not reusable (%s); using a new one", port, exc)
+        return self._start(None)
+
+    def _start(self, port: int | None = None) -> str:
+        port = port or _free_port()
         data = self.dir / "data"
-        data.mkdir(parents=True, exist_ok=True)
-        log = open(self.dir / "nx-27017.log", "ab")  # noqa: SIM115 - handed to the child
+        private_dir(data)
+        log_file = open(self.dir / "nx-27017.log", "ab")  # noqa: SIM115 - handed to the child
         cmd = [*_server_binary(), "--data-dir", str(data), "--pid-file", str(self.dir / "nx-27017.pid"),
                "--log-file", str(self.dir / "nx-27017.log"), "--host", "127.0.0.1", "-p", str(port)]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
+        proc = subprocess.Popen(cmd, stdout=log_file, stderr=log_file, stdin=subprocess.DEVNULL,
+                                start_new_session=True, umask=PRIVATE_UMASK)
+        log_file.close()
         uri = f"mongodb://127.0.0.1:{port}/"
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -136,7 +187,7 @@ class EmbeddedServer:
     def _register(self) -> None:
         if self._registered:
             return
-        self.clients_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.clients_dir)
         (self.clients_dir / str(os.getpid())).touch()
         self._registered = True
         atexit.register(self.release)

@@ -50,29 +50,39 @@ def recover_interrupted(archive: Archive, warc_dir: Path) -> list[str]:
     """Close out every dead ``running`` crawl's WARC; returns the recovered crawl ids."""
     recovered = []
     for crawl in archive.crawls.find({"status": "running"}, {"_id": 1, "warc_files": 1}):
-        path = warc_dir / warc_name(crawl["_id"])
-        if not path.exists():
+        fields = recover_warc(archive, crawl, warc_dir)
+        if fields is None:
             continue
-        fh = try_lock(path)
-        if fh is None:
-            continue  # its crawl is alive and writing
-        try:
-            size = path.stat().st_size
-            keep = complete_length(path)
-            if keep < size:
-                fh.truncate(keep)
-                fh.flush()
-        finally:
-            fh.close()
-        sha256, length = file_sha256(path)
-        previous = archive.db["warcs"].find_one({"_id": path.name}) or {}
-        archive.db["warcs"].replace_one({"_id": path.name}, {
-            **previous, "_id": path.name, "crawl_id": crawl["_id"], "sha256": sha256, "bytes": length,
-            "closed_at": utcnow(), "recovered": True, "truncated_bytes": size - keep,
-            "resources": previous.get("resources", [])}, upsert=True)
-        files = list(crawl.get("warc_files") or [])
-        set_fields(archive.crawls, crawl["_id"], {
-            "status": "interrupted", "finished_at": utcnow(),
-            "warc_files": files if path.name in files else [*files, path.name]})
+        set_fields(archive.crawls, crawl["_id"], {"status": "interrupted", "finished_at": utcnow(), **fields})
         recovered.append(crawl["_id"])
     return recovered
+
+
+def recover_warc(archive: Archive, crawl: dict, warc_dir: Path) -> dict | None:
+    """Cut a dead crawl's WARC back to its last complete record and record it.
+
+    Returns the crawl fields to set (``warc_files``), or None when the crawl has no WARC or its
+    writer is still alive.
+    """
+    path = warc_dir / warc_name(crawl["_id"])
+    if not path.exists():
+        return None
+    fh = try_lock(path)
+    if fh is None:
+        return None  # its crawl is alive and writing
+    try:
+        size = path.stat().st_size
+        keep = complete_length(path)
+        if keep < size:
+            fh.truncate(keep)
+            fh.flush()
+    finally:
+        fh.close()
+    sha256, length = file_sha256(path)
+    previous = archive.db["warcs"].find_one({"_id": path.name}) or {}
+    archive.db["warcs"].replace_one({"_id": path.name}, {
+        **previous, "_id": path.name, "crawl_id": crawl["_id"], "sha256": sha256, "bytes": length,
+        "closed_at": utcnow(), "recovered": True, "truncated_bytes": size - keep,
+        "resources": previous.get("resources", [])}, upsert=True)
+    files = list(crawl.get("warc_files") or [])
+    return {"warc_files": files if path.name in files else [*files, path.name]}

@@ -119,6 +119,12 @@ class Settings:
     log_level: str = "ERROR"
     spool_wait: float = 120.0
     download_delay: float = 0.0
+    # -- HTTP API hardening (issue 10) --
+    api_allowed_hosts: tuple[str, ...] = ()  # empty: the bound host, loopback names and addresses
+    api_request_timeout: float = 120.0  # seconds a handler may take before its response starts
+    api_header_timeout: float = 10.0  # seconds for a request's head to arrive whole
+    api_body_timeout: float = 30.0  # seconds for a request's body to arrive whole
+    api_max_connections: int = 256  # open connections (and running requests) before 503s
 
     @property
     def warc_dir(self) -> Path:
@@ -174,6 +180,13 @@ def get_settings() -> Settings:
         log_level=(_env("RECEIPTS_LOG_LEVEL", "ERROR") or "ERROR").upper(),
         spool_wait=_float("RECEIPTS_SPOOL_WAIT", Settings.spool_wait),
         download_delay=_float("RECEIPTS_DOWNLOAD_DELAY", Settings.download_delay),
+        # -- HTTP API hardening (issue 10) --
+        api_allowed_hosts=tuple(h.strip().lower() for h in (_env("RECEIPTS_API_ALLOWED_HOSTS", "") or "").split(",")
+                                if h.strip()),
+        api_request_timeout=_float("RECEIPTS_API_REQUEST_TIMEOUT", Settings.api_request_timeout),
+        api_header_timeout=_float("RECEIPTS_API_HEADER_TIMEOUT", Settings.api_header_timeout),
+        api_body_timeout=_float("RECEIPTS_API_BODY_TIMEOUT", Settings.api_body_timeout),
+        api_max_connections=_int("RECEIPTS_API_MAX_CONNECTIONS", Settings.api_max_connections),
     )
 
 

@@ -121,10 +121,9 @@ class Daemon:
     # -- running -------------------------------------------------------------------------------
     def run(self) -> int:
         global _current
-        import uvicorn
-
         from receipts.api.app import create_app
         from receipts.api.auth import ensure_token, token_path
+        from receipts.api.server import make_server
 
         self.archive.ensure_indexes()
         ensure_job_indexes(self.archive)
@@ -146,9 +145,7 @@ class Daemon:
         self.sync_sources()
         self.pool.start()
         app = create_app(daemon=self, archive=self.archive)
-        config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=5)
-        server = uvicorn.Server(config)
+        server = make_server(app, self.host, self.port, self.settings)  # header/body/handler deadlines
         log.info("daemon started", extra={"host": self.host, "port": self.port, "workers": self.pool.size,
                                           "tick": self.settings.scheduler_tick})
         try:

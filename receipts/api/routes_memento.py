@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError
+from receipts.api.params import any_query
 from receipts.db.archive import Archive
 from receipts.queries import MAX_URL
 from scheduler.dates import as_utc
@@ -72,6 +73,7 @@ def timemap(base: str, url: str, captures: list[dict[str, Any]]) -> str:
 
 @router.get("/timemap/link/{url:path}", response_class=Response,
             responses={200: {"content": {LINK_FORMAT: {}}, "description": "An RFC 7089 TimeMap."}})
+@any_query  # /timemap/link/https://a.example/x?id=1: the query string belongs to the URL
 def get_timemap(url: str, request: Request) -> Response:
     """The TimeMap of *url* (give it unencoded or percent-encoded); 404 when nothing was captured."""
     from urllib.parse import unquote

@@ -2,13 +2,14 @@
 
 The Swagger UI and ReDoc bundles come from the ``fastapi-offline`` package (files in its ``static``
 folder, served at ``/docs/assets``); the pages load nothing else — no CDN, no fonts, no validator
-badge — and send a CSP that allows scripts from this origin only (no inline script: Swagger's
+badge, and ReDoc's hard-wired Redocly logo URL is pointed at the local favicon — and send a CSP that allows scripts from this origin only (no inline script: Swagger's
 start-up code is its own small file). The pages and the schema are read routes: behind the token
 (header or UI login cookie) when ``RECEIPTS_API_READ_TOKEN_REQUIRED=1``; the bundles are public files.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from receipts.api.auth import require_read
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 ASSETS_URL = "/docs/assets"
 OPENAPI_URL = "/api/v1/openapi.json"
+REDOC_REMOTE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'")
@@ -65,6 +67,19 @@ def swagger_init() -> Response:
     return Response(script, media_type="text/javascript", headers=HEADERS)
 
 
+@functools.cache
+def _redoc_bundle() -> bytes:
+    """ReDoc's bundle, with its one hard-wired remote asset (the Redocly logo) pointed at the local favicon."""
+    data = (ASSETS / "redoc.standalone.js").read_bytes()
+    return data.replace(REDOC_REMOTE_LOGO, f"{ASSETS_URL}/favicon.png".encode())
+
+
+@router.get(f"{ASSETS_URL}/redoc.standalone.js")
+def redoc_bundle() -> Response:
+    return Response(_redoc_bundle(), media_type="text/javascript",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=86400"})
+
+
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc(request: Request) -> HTMLResponse:
     return _page(REDOC_PAGE.format(title=request.app.title, assets=ASSETS_URL, openapi=OPENAPI_URL))
@@ -78,5 +93,5 @@ def openapi_schema(request: Request) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Serve the docs on *app* (created with ``docs_url=None, redoc_url=None, openapi_url=None``)."""
+    app.include_router(router)  # first: its patched ReDoc bundle wins over the plain file
     app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS)), name="docs-assets")
-    app.include_router(router)

@@ -46,9 +46,17 @@ def _login_page(request: Request, next_path: str, error: str | None = None, stat
 
 
 def _same_origin(request: Request) -> bool:
+    """The login form was posted from this site (login CSRF): Fetch Metadata, else the Origin header.
+
+    Pages here send ``Referrer-Policy: no-referrer``, so a browser's own form post says ``Origin: null``;
+    ``Sec-Fetch-Site`` tells same-origin from cross-site. Clients sending neither (curl) are let through.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
-        return origin is None
+        return True
     return urlsplit(origin).netloc.lower() == (request.headers.get("host") or "").lower()
 
 

@@ -168,3 +168,63 @@ def test_connections_beyond_the_limit_get_503(receipts_env, monkeypatch) -> None
             while (status := c.get("/api/v1/health").status_code) != 200 and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert status == 200
+
+
+def handler_threads_in_pymongo() -> list[str]:
+    """Threads running an API handler that is inside a pymongo call right now."""
+    import sys
+    import traceback
+
+    stuck = []
+    for ident, frame in sys._current_frames().items():
+        files = [f.filename for f in traceback.extract_stack(frame)]
+        if any("/pymongo/" in f for f in files) and any("/receipts/api/routes_" in f for f in files):
+            stuck.append(str(ident))
+    return stuck
+
+
+def test_a_handler_stuck_on_a_frozen_database_ends_by_itself(receipts_env, monkeypatch, tmp_path) -> None:
+    """nx-27017 SIGSTOPped mid-service: the client gets a 503 and the handler's thread is freed, not held."""
+    import signal
+
+    import pymongo
+    from conftest import NxServer
+
+    from receipts.api.app import create_app
+    from receipts.api.server import make_server
+    from receipts.db.archive import Archive
+
+    (tmp_path / "data").mkdir()
+    port = free_port()
+    nx = NxServer(uri=f"mongodb://127.0.0.1:{port}/", port=port, data_dir=tmp_path)
+    nx.start()
+    assert nx.proc is not None
+    monkeypatch.setenv("RECEIPTS_API_REQUEST_TIMEOUT", "2")
+    reset_settings()
+    # a slow monitor (60 s connect timeout): without the request deadline the handler waits that long or more
+    client: pymongo.MongoClient = pymongo.MongoClient(nx.uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                                                      connectTimeoutMS=60000)
+    app = create_app(archive=Archive(client["frozen"]), host="127.0.0.1")
+    api_port = free_port()
+    server = make_server(app, "127.0.0.1", api_port, log_level="warning")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=DEADLINE) as http:
+            assert http.get("/api/v1/articles").status_code == 200  # connected
+            nx.proc.send_signal(signal.SIGSTOP)
+            resp = http.get("/api/v1/articles")
+            assert resp.status_code == 503 and resp.json()["error"]["code"] == "timeout", resp.text
+            end = time.monotonic() + 25  # the database is still frozen: the handler's thread must end anyway
+            while handler_threads_in_pymongo() and time.monotonic() < end:
+                time.sleep(0.1)
+            assert not handler_threads_in_pymongo(), "a handler thread is still blocked on the frozen database"
+    finally:
+        nx.proc.send_signal(signal.SIGCONT)
+        server.should_exit = True
+        thread.join(15)
+        client.close()
+        nx.stop()

@@ -6,13 +6,14 @@ import time
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 
 from receipts.api import docs, routes_crawls, routes_events, routes_ops, routes_sources
 from receipts.api.common import install_error_handlers
 from receipts.api.hosts import AllowedHostsMiddleware, allowed_hosts
 from receipts.api.limits import BodyLimitMiddleware
 from receipts.api.params import check_query
-from receipts.api.timeouts import RequestTimeoutMiddleware
+from receipts.api.timeouts import DeadlineRoute, RequestTimeoutMiddleware
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.settings import get_settings
@@ -40,4 +41,6 @@ def create_app(daemon: Any = None, archive: Archive | None = None, host: str | N
         app.include_router(module.router)
     docs.install(app)
     __import__("receipts.web.app_routes", fromlist=["include"]).include(app)  # archive, memento, exports, web UI
+    loose = [r.path for r in app.routes if isinstance(r, APIRoute) and not isinstance(r, DeadlineRoute)]
+    assert not loose, f"routes without the database deadline (use APIRouter(route_class=DeadlineRoute)): {loose}"
     return app

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.dates import as_utc, is_date_string
@@ -58,6 +59,16 @@ def install_error_handlers(app: FastAPI) -> None:
         first = details[0] if details else {"location": "", "message": "invalid request"}
         message = f"{first['location']}: {first['message']}" if first["location"] else first["message"]
         return JSONResponse(error_body("invalid_request", message, details=details), status_code=422)
+
+    @app.exception_handler(PyMongoError)
+    async def _database_error(request: Request, exc: PyMongoError) -> JSONResponse:
+        import logging
+
+        if getattr(exc, "timeout", False):  # the request's deadline (pymongo.timeout) or the server's
+            return JSONResponse(error_body("timeout", "the database did not answer in time; try again"),
+                                status_code=503, headers={"Retry-After": "5"})
+        logging.getLogger("receipts.api").exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("unavailable", "database error"), status_code=503)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -85,7 +85,7 @@ def decode_cursor(db: Database, listing: str, token: str) -> list[Any]:
         payload, given = _unb64(body), _unb64(sig)
     except (ValueError, binascii.Error) as exc:
         raise _bad() from exc
-    if not hmac.compare_digest(given, _mac(db, payload)):
+    if _b64(given) != sig or not hmac.compare_digest(given, _mac(db, payload)):  # one spelling per cursor
         raise _bad("cursor signature does not match (altered, or from another archive); start again without it")
     try:
         data = json.loads(payload)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from receipts.api.auth import require_read
+from receipts.api.timeouts import DeadlineRoute
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 ASSETS_URL = "/docs/assets"
@@ -46,7 +47,7 @@ REDOC_PAGE = """<!doctype html>
 </body></html>
 """
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, include_in_schema=False, dependencies=[Depends(require_read)])
 
 
 def _page(html: str) -> HTMLResponse:

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, iso, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
 from receipts.exports.records import (
     article_detail,
@@ -39,7 +40,7 @@ from receipts.queries import (
     post_query,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["archive"], dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1", tags=["archive"], dependencies=[Depends(require_read)])
 
 SHA256_RE = r"^[0-9a-f]{64}$"
 INLINE_PREFIXES = ("image/", "video/", "audio/")

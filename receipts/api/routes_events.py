@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import id_time_prefix
 from receipts.queries import EVENT_ID_RE, QueryError, parse_datetime
 from scheduler.webhooks import event_json
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/events", tags=["events"])
 
 EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
                "article_changed", "embed_removed", "embed_added", "quote_changed")

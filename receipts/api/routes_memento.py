@@ -15,11 +15,12 @@ from fastapi.responses import Response
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError
 from receipts.api.params import any_query
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.queries import MAX_URL
 from scheduler.dates import as_utc
 
-router = APIRouter(tags=["memento"], dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, tags=["memento"], dependencies=[Depends(require_read)])
 
 LINK_FORMAT = "application/link-format"
 

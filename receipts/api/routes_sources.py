@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 from receipts.api.auth import read_authorised, require_read, require_write
 from receipts.api.common import ApiError, iso, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from scheduler import sources as src
 
-router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/sources", tags=["sources"])
 
 
 class SourceRequest(BaseModel):

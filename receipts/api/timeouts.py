@@ -3,7 +3,9 @@
 Past the deadline the client gets ``503 {"error": {"code": "timeout"}}`` and the connection is
 closed; the handler's task is cancelled and left behind. A synchronous handler runs in the
 threadpool, and Python cannot stop a thread, so the thread finishes (or not) on its own — the
-point is that the client, the event loop and every other route are not held by it. Bounded time
+point is that the client, the event loop and every other route are not held by it — and every
+database call it makes carries the same deadline (:class:`DeadlineRoute`), so a handler stuck on a
+database that stopped answering ends too. Bounded time
 for the inputs themselves (the request head, the body) is :mod:`receipts.api.server` and
 :class:`receipts.api.limits.BodyLimitMiddleware`.
 """
@@ -13,7 +15,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
+
+import pymongo
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from receipts.settings import get_settings
 
 log = logging.getLogger("receipts.api")
 
@@ -22,7 +31,6 @@ class RequestTimeoutMiddleware:
     def __init__(self, app: Any, timeout: float) -> None:
         self.app = app
         self.timeout = timeout
-        self.abandoned = 0  # handlers still running after their client was answered
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or self.timeout <= 0:
@@ -49,8 +57,7 @@ class RequestTimeoutMiddleware:
             return
         timed_out = True
         task.cancel()
-        self.abandoned += 1
-        task.add_done_callback(self._forget)
+        task.add_done_callback(_forget)
         log.warning("request timed out after %.0fs: %s %s", self.timeout, scope.get("method"), scope.get("path"))
         body = json.dumps({"error": {"code": "timeout", "message": f"the request took longer than "
                                                                    f"{self.timeout:g}s; try a narrower one"}}).encode()
@@ -59,7 +66,28 @@ class RequestTimeoutMiddleware:
                                 (b"connection", b"close"), (b"retry-after", b"5")]})
         await send({"type": "http.response.body", "body": body})
 
-    def _forget(self, task: asyncio.Future) -> None:
-        self.abandoned -= 1
-        if not task.cancelled() and task.exception() is not None:
-            log.info("abandoned request ended with %r", task.exception())
+
+
+def _forget(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("abandoned request ended with %r", task.exception())
+
+
+class DeadlineRoute(APIRoute):
+    """Every database operation of a handler (and of its dependencies) shares one deadline.
+
+    ``pymongo.timeout`` sets a context variable that the threadpool copies into the sync handler's
+    thread, so a handler blocked on a database that stopped answering fails with a timeout instead of
+    holding its thread forever. The deadline ends when the handler returns its response: streaming a
+    long download afterwards is not cut.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            seconds = get_settings().api_request_timeout
+            with pymongo.timeout(seconds if seconds > 0 else None):
+                return await handler(request)
+
+        return bounded

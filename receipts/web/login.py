@@ -14,10 +14,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from receipts.api.auth import SESSION_COOKIE, SESSION_SECONDS, new_session, read_authorised, token_matches
+from receipts.api.timeouts import DeadlineRoute
 from receipts.settings import get_settings
 
 HERE = Path(__file__).resolve().parent
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=DeadlineRoute, include_in_schema=False)
 
 
 class LoginRequired(Exception):

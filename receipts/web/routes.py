@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
+from receipts.api.timeouts import DeadlineRoute
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -52,7 +53,7 @@ SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "n
                     "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 PAGE = 25
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read_ui)])
+router = APIRouter(route_class=DeadlineRoute, include_in_schema=False, dependencies=[Depends(require_read_ui)])
 
 
 def _when(value: Any) -> str:

@@ -17,7 +17,7 @@ from receipts.api.common import ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ANY = "__receipts_any_query__"
-_allowed: dict[int, frozenset[str]] = {}
+_CACHE = "_receipts_query_names"
 
 
 def any_query(func: F) -> F:
@@ -30,8 +30,8 @@ def allowed_parameters(route: Any) -> frozenset[str] | None:
     """The query parameter names *route* declares (its dependencies' too); None: anything goes."""
     if getattr(getattr(route, "endpoint", None), _ANY, False):
         return None
-    key = id(route)
-    if key not in _allowed:
+    cached = getattr(route, _CACHE, None)
+    if cached is None:
         names: set[str] = set()
         if isinstance(route, APIRoute):
             stack = [route.dependant]
@@ -39,8 +39,10 @@ def allowed_parameters(route: Any) -> frozenset[str] | None:
                 dependant = stack.pop()
                 names.update(field.alias for field in dependant.query_params)
                 stack.extend(dependant.dependencies)
-        _allowed[key] = frozenset(names)
-    return _allowed[key]
+        cached = frozenset(names)
+        if route is not None:
+            setattr(route, _CACHE, cached)
+    return cached
 
 
 def _has_control(text: str) -> bool:

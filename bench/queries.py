@@ -308,7 +308,7 @@ def run(quick: bool = False) -> Result:
     with temp_dir("queries") as tmp, embedded_db(tmp) as db:
         archive = Archive(db)
         meta = generate(archive, size, rng, GENERATION_BUDGET_S * (0.25 if quick else 1.0))
-        client = TestClient(create_app(archive=archive))
+        client = TestClient(create_app(archive=archive), base_url="http://localhost")
         timings: dict[str, list[float]] = {}
         failures: dict[str, str] = {}
         for name, path_of in standard_queries(meta, rng).items():

@@ -52,21 +52,34 @@ class QueryError(ValueError):
         self.message = message
 
 
+# Dates a filter may name: wide enough for any archived article or post, narrow enough that a bound
+# plus a day or a UTC offset never leaves Python's datetime range (year 1 to 9999).
+DATE_MIN = datetime(1000, 1, 1, tzinfo=UTC)
+DATE_MAX = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 # -- value parsers ------------------------------------------------------------------------------
 def parse_datetime(value: str, param: str, *, end: bool = False) -> datetime:
-    """An ISO 8601 date or datetime (UTC when no offset). A bare date as an *end* bound covers that day."""
+    """An ISO 8601 date or datetime (UTC when no offset). A bare date as an *end* bound covers that day.
+
+    Years outside DATE_MIN..DATE_MAX are refused (``9999-12-31`` plus a day would overflow).
+    """
     text = value.strip()
     if not text or len(text) > 40:
         raise QueryError(param, "expected an ISO 8601 date or datetime")
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(0), tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if not DATE_MIN.year <= moment.year < DATE_MAX.year:
+            raise OverflowError
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise QueryError(param, f"{value!r} is out of range (years {DATE_MIN.year} to {DATE_MAX.year - 1})") from exc
     except ValueError as exc:
         raise QueryError(param, f"{value!r} is not an ISO 8601 date or datetime") from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment + timedelta(days=1) if end and len(text) == 10 else moment
 
 
 def parse_choice(value: str, param: str, choices: tuple[str, ...]) -> str:
@@ -100,6 +113,8 @@ def parse_url(value: str, param: str = "url") -> str:
 
 
 def parse_text(value: str, param: str = "q") -> str:
+    if any(ord(ch) < 32 for ch in value.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
+        raise QueryError(param, "control characters (such as NUL) are not allowed in search text")
     text = " ".join(value.split())
     if not text:
         raise QueryError(param, "empty search text")

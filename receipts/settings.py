@@ -128,6 +128,12 @@ class Settings:
     download_delay: float = 0.0
     # crawl limits (issue 10)
     max_posts_per_article: int = 2000
+    # -- HTTP API hardening (issue 10) --
+    api_allowed_hosts: tuple[str, ...] = ()  # empty: the bound host, loopback names and addresses
+    api_request_timeout: float = 120.0  # seconds a handler may take before its response starts
+    api_header_timeout: float = 10.0  # seconds for a request's head to arrive whole
+    api_body_timeout: float = 30.0  # seconds for a request's body to arrive whole
+    api_max_connections: int = 256  # open connections (and running requests) before 503s
 
     @property
     def warc_dir(self) -> Path:
@@ -185,6 +191,13 @@ def get_settings() -> Settings:
         download_delay=_float("RECEIPTS_DOWNLOAD_DELAY", Settings.download_delay),
         # crawl limits (issue 10)
         max_posts_per_article=_positive_int("RECEIPTS_MAX_POSTS_PER_ARTICLE", Settings.max_posts_per_article),
+        # -- HTTP API hardening (issue 10) --
+        api_allowed_hosts=tuple(h.strip().lower() for h in (_env("RECEIPTS_API_ALLOWED_HOSTS", "") or "").split(",")
+                                if h.strip()),
+        api_request_timeout=_float("RECEIPTS_API_REQUEST_TIMEOUT", Settings.api_request_timeout),
+        api_header_timeout=_float("RECEIPTS_API_HEADER_TIMEOUT", Settings.api_header_timeout),
+        api_body_timeout=_float("RECEIPTS_API_BODY_TIMEOUT", Settings.api_body_timeout),
+        api_max_connections=_int("RECEIPTS_API_MAX_CONNECTIONS", Settings.api_max_connections),
     )
 
 

@@ -205,10 +205,9 @@ class Daemon:
     # -- running -------------------------------------------------------------------------------
     def run(self) -> int:
         global _current
-        import uvicorn
-
         from receipts.api.app import create_app
         from receipts.api.auth import ensure_token, token_path
+        from receipts.api.server import make_server
 
         private_dir(self.settings.data_dir)
         self.archive.ensure_indexes()
@@ -232,9 +231,7 @@ class Daemon:
         self.pool.start()
         self.start_supervisor()
         app = create_app(daemon=self, archive=self.archive)
-        config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=5)
-        server = uvicorn.Server(config)
+        server = make_server(app, self.host, self.port, self.settings)  # header/body/handler deadlines
         log.info("daemon started", extra={"host": self.host, "port": self.port, "workers": self.pool.size,
                                           "tick": self.settings.scheduler_tick})
         try:

@@ -165,4 +165,4 @@ def client(seed) -> Iterator:
     from receipts.api.app import create_app
 
     with process_env(seed):
-        yield TestClient(create_app(archive=seed.archive()))
+        yield TestClient(create_app(archive=seed.archive()), base_url="http://localhost")

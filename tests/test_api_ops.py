@@ -19,7 +19,7 @@ def _client() -> tuple[TestClient, Archive]:
     archive = Archive(get_database())
     archive.ensure_indexes()
     ensure_job_indexes(archive)
-    return TestClient(create_app(archive=archive)), archive
+    return TestClient(create_app(archive=archive), base_url="http://localhost"), archive
 
 
 def test_health_stats_and_metrics(receipts_env) -> None:

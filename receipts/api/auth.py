@@ -2,12 +2,19 @@
 
 The token is ``RECEIPTS_API_TOKEN`` or, when unset, one generated on the daemon's first start and
 kept in ``RECEIPTS_DATA_DIR/api-token`` (mode 0600), where ``receipts submit`` also finds it.
+
+Reads also accept the web UI's session cookie (set by ``/login``): ``<expiry>.<HMAC-SHA256(token,
+expiry)>``, so the cookie is not the token itself, expires, stops working when the token changes,
+and never authorises a write. Every comparison is constant-time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 
 from fastapi import Request
@@ -16,6 +23,8 @@ from receipts.api.common import ApiError
 from receipts.settings import Settings, get_settings
 
 TOKEN_FILE = "api-token"
+SESSION_COOKIE = "receipts_session"
+SESSION_SECONDS = 7 * 86400
 
 
 def token_path(settings: Settings | None = None) -> Path:
@@ -59,22 +68,54 @@ def _presented(request: Request) -> str | None:
     return value.strip()
 
 
-def _check(request: Request) -> None:
+def token_matches(given: str | None) -> bool:
+    """*given* is the API token (constant-time)."""
     expected = read_token()
+    return bool(given) and expected is not None and secrets.compare_digest(given.encode(), expected.encode())
+
+
+def _session_mac(token: str, expires: int) -> str:
+    return hmac.new(token.encode(), f"receipts-ui-session:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_session(now: float | None = None) -> str:
+    """A session cookie value for the current token (call only after checking the token)."""
+    token = read_token()
+    assert token is not None
+    expires = int((now or time.time()) + SESSION_SECONDS)
+    return f"{expires}.{_session_mac(token, expires)}"
+
+
+def session_valid(value: str | None, now: float | None = None) -> bool:
+    token = read_token()
+    if not value or token is None:
+        return False
+    expiry, _, mac = value.partition(".")
+    if not expiry.isdigit() or len(expiry) > 12 or int(expiry) < (now or time.time()):
+        return False
+    return hmac.compare_digest(mac.encode(), _session_mac(token, int(expiry)).encode())
+
+
+def read_authorised(request: Request) -> bool:
+    """The request carries the token (bearer header) or a valid UI session cookie."""
+    return token_matches(_presented(request)) or session_valid(request.cookies.get(SESSION_COOKIE))
+
+
+def _check(request: Request) -> None:
     given = _presented(request)
     if given is None:
         raise ApiError(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)",
                        headers={"WWW-Authenticate": "Bearer"})
-    if expected is None or not secrets.compare_digest(given.encode(), expected.encode()):
+    if not token_matches(given):
         raise ApiError(401, "unauthorized", "invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_write(request: Request) -> None:
-    """FastAPI dependency for every write route."""
+    """FastAPI dependency for every write route (the bearer header only, never the cookie)."""
     _check(request)
 
 
 def require_read(request: Request) -> None:
     """FastAPI dependency for read routes: open unless the read token is required."""
-    if get_settings().api_read_token_required:
+    if get_settings().api_read_token_required and not session_valid(request.cookies.get(SESSION_COOKIE)):
         _check(request)

@@ -1,14 +1,13 @@
 """Shared API plumbing: one error body shape and cursor pagination.
 
 Every error is ``{"error": {"code": ..., "message": ...}}`` (plus ``details`` for validation
-errors). Lists are ``{"items": [...], "next_cursor": ...}``; a cursor is an opaque token that
-encodes the sort key of the last item returned, so pages stay stable while documents are added.
+errors). Lists are ``{"items": [...], "next_cursor": ...}``; a cursor is an opaque signed token
+(:mod:`receipts.api.cursors`) that encodes the sort key of the last item returned, so pages stay
+stable while documents are added.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.dates import as_utc, is_date_string
@@ -60,6 +60,16 @@ def install_error_handlers(app: FastAPI) -> None:
         message = f"{first['location']}: {first['message']}" if first["location"] else first["message"]
         return JSONResponse(error_body("invalid_request", message, details=details), status_code=422)
 
+    @app.exception_handler(PyMongoError)
+    async def _database_error(request: Request, exc: PyMongoError) -> JSONResponse:
+        import logging
+
+        if getattr(exc, "timeout", False):  # the request's deadline (pymongo.timeout) or the server's
+            return JSONResponse(error_body("timeout", "the database did not answer in time; try again"),
+                                status_code=503, headers={"Retry-After": "5"})
+        logging.getLogger("receipts.api").exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("unavailable", "database error"), status_code=503)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         import logging
@@ -86,23 +96,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-# -- cursors --------------------------------------------------------------------------------
-def encode_cursor(values: Sequence[Any]) -> str:
-    data = [{"$date": v.isoformat()} if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> list[Any]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        if not isinstance(data, list):
-            raise ValueError("not a list")
-        return [datetime.fromisoformat(v["$date"]) if isinstance(v, dict) and "$date" in v else v for v in data]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ApiError(400, "bad_cursor", "cursor is not valid; start again without it") from exc
-
-
+# -- pagination -----------------------------------------------------------------------------
 def page_size(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_PAGE_SIZE
@@ -127,9 +121,12 @@ def paginate(collection: Collection, query: dict[str, Any], sort: Sequence[tuple
     """One page of *collection* in *sort* order (which must end with ``_id`` for a total order)."""
     if not sort or sort[-1][0] != "_id":
         sort = [*sort, ("_id", 1)]
+    from receipts.api.cursors import decode_cursor, encode_cursor, listing_of
+
     size = page_size(limit)
+    listing = listing_of(collection.name, sort)
     if cursor:
-        values = decode_cursor(cursor)
+        values = decode_cursor(collection.database, listing, cursor)
         if len(values) != len(sort):
             raise ApiError(400, "bad_cursor", "cursor does not match this listing")
         query = {"$and": [query, _after(sort, values)]} if query else _after(sort, values)
@@ -139,7 +136,7 @@ def paginate(collection: Collection, query: dict[str, Any], sort: Sequence[tuple
     next_cursor = None
     if more and docs:
         last = docs[-1]
-        next_cursor = encode_cursor([_get(last, field) for field, _ in sort])
+        next_cursor = encode_cursor(collection.database, listing, [_get(last, field) for field, _ in sort])
     return {"items": [to_item(d) for d in docs], "next_cursor": next_cursor}
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, iso, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
 from receipts.exports.records import (
     article_detail,
@@ -39,7 +40,7 @@ from receipts.queries import (
     post_query,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["archive"], dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1", tags=["archive"], dependencies=[Depends(require_read)])
 
 SHA256_RE = r"^[0-9a-f]{64}$"
 INLINE_PREFIXES = ("image/", "video/", "audio/")
@@ -63,18 +64,7 @@ Text = Annotated[str | None, Query(max_length=200, description="Words to find (t
 Date = Annotated[str | None, Query(max_length=40, description="ISO 8601 date or datetime (UTC if no offset).")]
 
 
-def reject_unknown(request: Request, allowed: set[str]) -> None:
-    """A misspelt or bracketed parameter (``status[$ne]=live``) is an error, not a silently wider answer."""
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise ApiError(400, "unknown_parameter", f"unknown parameter {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
-
-
-PAGING = {"cursor", "limit"}
-
-
 def article_filters(
-    request: Request,
     url: Annotated[str | None, Query(max_length=4096, description="Exact article URL (crawled or canonical).")] = None,
     domain: Annotated[str | None, Query(max_length=253, description="Exact host, e.g. newrepublic.com.")] = None,
     published_from: Date = None, published_to: Date = None,
@@ -82,13 +72,11 @@ def article_filters(
     cites: Annotated[str | None, Query(description="`deleted` or `edited`: cites a post that is now so.")] = None,
     q: Text = None,
 ) -> ArticleFilters:
-    reject_unknown(request, set(ArticleFilters.names()) | PAGING)
     return ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
                           language=language, cites=cites, q=q)
 
 
 def post_filters(
-    request: Request,
     platform: Annotated[str | None, Query(description="`x`.")] = None,
     handle: Annotated[str | None, Query(max_length=51, description="Author handle, case-insensitive.")] = None,
     created_from: Date = None, created_to: Date = None,
@@ -96,7 +84,6 @@ def post_filters(
     has_media: Annotated[str | None, Query(description="true: posts with photos/videos; false: without.")] = None,
     q: Text = None,
 ) -> PostFilters:
-    reject_unknown(request, set(PostFilters.names()) | PAGING)
     return PostFilters(platform=platform, handle=handle, created_from=created_from, created_to=created_to,
                        status=status, has_media=has_media, q=q)
 
@@ -162,6 +149,12 @@ def get_capture(capture_id: str, request: Request) -> dict[str, Any]:
     return capture_json(doc)
 
 
+def capture_bucket(doc: dict[str, Any]) -> str:
+    """Where a capture's bytes live: media captures keep theirs with the media (``body_ref``)."""
+    ref = doc.get("body_ref") or ""
+    return MEDIA_BUCKET if ref.startswith(f"gridfs:{MEDIA_BUCKET}/") else BODY_BUCKET
+
+
 @router.get("/captures/{capture_id}/body", response_class=StreamingResponse)
 def get_capture_body(capture_id: str, request: Request) -> StreamingResponse:
     """The bytes a capture fetched, as a download (HTML is never rendered in this origin)."""
@@ -169,7 +162,7 @@ def get_capture_body(capture_id: str, request: Request) -> StreamingResponse:
     doc = archive.captures.find_one({"_id": capture_id[:100]})
     if doc is None or not doc.get("body_sha256"):
         raise ApiError(404, "not_found", "no such capture body")
-    response = blob_response(archive, doc["body_sha256"], BODY_BUCKET, doc.get("content_type"),
+    response = blob_response(archive, doc["body_sha256"], capture_bucket(doc), doc.get("content_type"),
                              f"capture-{doc['_id']}")
     response.headers["Memento-Datetime"] = _http_date(doc.get("fetched_at"))
     if doc.get("requested_url"):

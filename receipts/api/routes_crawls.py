@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 
 from receipts.api.auth import require_read, require_write
 from receipts.api.common import ApiError, iso, paginate, plain
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.urlcheck import BadURL, check_user_url
 from scheduler.dates import as_utc, pushed_items
 from scheduler.jobs import PRIORITY_ON_DEMAND, JobOptionError, JobQueue, crawl_options
 
-router = APIRouter(prefix="/api/v1/crawls", tags=["crawls"])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/crawls", tags=["crawls"])
 
 
 class CrawlRequest(BaseModel):

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import id_time_prefix
+from receipts.queries import EVENT_ID_RE, QueryError, parse_datetime
 from scheduler.webhooks import event_json
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/events", tags=["events"])
 
 EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
                "article_changed", "embed_removed", "embed_added", "quote_changed")
@@ -25,15 +26,16 @@ def since_bound(value: str) -> str:
     exact to the millisecond, where nx-27017 compares stored dates only to the second.
     """
     if value.startswith("ev"):
+        if not EVENT_ID_RE.fullmatch(value):
+            raise ApiError(400, "bad_since", "since: not an event id (ev + base-36 digits)")
         return value
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError as exc:
-        raise ApiError(400, "bad_since", "since must be an event id or an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    ms = int(moment.timestamp() * 1000)
-    return "ev" + id_time_prefix(ms) + "~"
+    try:  # a "+" in a query string arrives as a space: 2025-01-01T00:00:00 00:00
+        moment = parse_datetime(value.replace(" ", "+"), "since")
+        return "ev" + id_time_prefix(int(moment.timestamp() * 1000)) + "~"
+    except QueryError as exc:
+        raise ApiError(400, "bad_since", f"since must be an event id or an ISO 8601 time; {exc}") from exc
+    except ValueError as exc:  # before 1970 or past what event ids can order
+        raise ApiError(400, "bad_since", f"since: {value!r} is out of range (event times start in 1970)") from exc
 
 
 @router.get("", dependencies=[Depends(require_read)])

@@ -18,13 +18,14 @@ from fastapi.responses import StreamingResponse
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError
 from receipts.api.routes_archive import article_filters, bad_query
+from receipts.api.timeouts import DeadlineRoute
 from receipts.exports import EXTENSIONS, MEDIA_TYPES
 from receipts.exports.csv import iter_csv
 from receipts.exports.jsonl import iter_jsonl
 from receipts.exports.prov import iter_prov
 from receipts.queries import ArticleFilters, QueryError, article_query
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"], dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/exports", tags=["exports"], dependencies=[Depends(require_read)])
 
 WRITERS = {"jsonl": iter_jsonl, "csv": iter_csv, "prov": iter_prov}
 

@@ -14,11 +14,13 @@ from fastapi.responses import Response
 
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError
+from receipts.api.params import any_query
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.queries import MAX_URL
 from scheduler.dates import as_utc
 
-router = APIRouter(tags=["memento"], dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, tags=["memento"], dependencies=[Depends(require_read)])
 
 LINK_FORMAT = "application/link-format"
 
@@ -72,6 +74,7 @@ def timemap(base: str, url: str, captures: list[dict[str, Any]]) -> str:
 
 @router.get("/timemap/link/{url:path}", response_class=Response,
             responses={200: {"content": {LINK_FORMAT: {}}, "description": "An RFC 7089 TimeMap."}})
+@any_query  # /timemap/link/https://a.example/x?id=1: the query string belongs to the URL
 def get_timemap(url: str, request: Request) -> Response:
     """The TimeMap of *url* (give it unencoded or percent-encoded); 404 when nothing was captured."""
     from urllib.parse import unquote

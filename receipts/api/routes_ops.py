@@ -12,11 +12,12 @@ from prometheus_client.core import GaugeMetricFamily
 from pymongo.errors import PyMongoError
 
 from receipts.api.auth import require_read
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.models import utcnow
 from scheduler.jobs import STATUSES, JobQueue
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(route_class=DeadlineRoute, tags=["ops"])
 
 FINISHED_BAD = ("failed",)
 

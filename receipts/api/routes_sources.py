@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from receipts.api.auth import require_read, require_write
+from receipts.api.auth import read_authorised, require_read, require_write
 from receipts.api.common import ApiError, iso, paginate
+from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from scheduler import sources as src
 
-router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/sources", tags=["sources"])
 
 
 class SourceRequest(BaseModel):
@@ -22,9 +24,22 @@ class SourceRequest(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-def source_json(doc: dict[str, Any]) -> dict[str, Any]:
+def redact_url(url: str | None) -> str | None:
+    """A webhook URL without its secrets: ``https://hooks.example/…`` (no user info, path or query)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/…" if host else "…"
+
+
+def source_json(doc: dict[str, Any], reveal: bool = True) -> dict[str, Any]:
+    """The public shape of a source; webhook URLs (which carry secrets) only when *reveal*."""
+    webhook = doc.get("webhook_url")
     return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
-            "every_seconds": src.every_seconds(doc), "webhook_url": doc.get("webhook_url"),
+            "every_seconds": src.every_seconds(doc), "webhook_url": webhook if reveal else redact_url(webhook),
+            "webhook_redacted": bool(webhook) and not reveal,
             "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
             "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
             "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
@@ -56,7 +71,9 @@ def add_source(body: SourceRequest, request: Request, response: Response) -> dic
 @router.get("", dependencies=[Depends(require_read)])
 def list_sources(request: Request, cursor: str | None = None,
                  limit: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
-    return paginate(_archive(request).sources, {}, [("_id", 1)], source_json, limit=limit, cursor=cursor)
+    reveal = read_authorised(request)
+    return paginate(_archive(request).sources, {}, [("_id", 1)], lambda d: source_json(d, reveal), limit=limit,
+                    cursor=cursor)
 
 
 @router.get("/{source_id}", dependencies=[Depends(require_read)])
@@ -64,7 +81,7 @@ def get_source(source_id: str, request: Request) -> dict[str, Any]:
     doc = _archive(request).sources.find_one({"_id": source_id})
     if doc is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
-    return source_json(doc)
+    return source_json(doc, read_authorised(request))
 
 
 @router.delete("/{source_id}", status_code=204, dependencies=[Depends(require_write)])

@@ -6,9 +6,12 @@ from fastapi import FastAPI
 
 
 def include(app: FastAPI) -> None:
-    """Add the archive API, Memento TimeMaps, exports and the web UI to *app*."""
+    """Add the archive API, Memento TimeMaps, exports, the UI login and the web UI to *app*."""
     from receipts.api import routes_archive, routes_exports, routes_memento
+    from receipts.web import login
     from receipts.web import routes as web_routes
 
-    for module in (routes_archive, routes_memento, routes_exports, web_routes):
+    for module in (routes_archive, routes_memento, routes_exports):
         app.include_router(module.router)
+    login.install(app)
+    app.include_router(web_routes.router)

@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
+from receipts.api.timeouts import DeadlineRoute
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -42,6 +42,8 @@ from receipts.queries import (
     find_post,
     post_query,
 )
+from receipts.settings import get_settings
+from receipts.web.login import require_read_ui
 from scheduler.dates import as_utc
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +53,7 @@ SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "n
                     "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 PAGE = 25
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read)])
+router = APIRouter(route_class=DeadlineRoute, include_in_schema=False, dependencies=[Depends(require_read_ui)])
 
 
 def _when(value: Any) -> str:
@@ -71,6 +73,7 @@ env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=T
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["when"] = _when
 env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v})
+env.globals["login_required"] = lambda: get_settings().api_read_token_required
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -94,12 +97,6 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         if tag in ("insert", "replace"):
             out.append(("ins", "".join(b[j1:j2])))
     return [seg for seg in out if seg[1]]
-
-
-@router.get("/static/receipts.css")
-def stylesheet() -> Response:
-    return Response((HERE / "static" / "receipts.css").read_bytes(), media_type="text/css",
-                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -114,7 +114,7 @@ def test_external_mongodb_gone_and_back_the_daemon_recovers(
         wait_for(lambda: any(f"job {job_id}: {what}" in line for line in daemon.log().splitlines()
                              for what in ("recording the outcome", "worker error")), 60, 0.2,
                  "the worker thread to meet the outage")
-        assert health(client)[0] == 503
+        wait_for(lambda: health(client)[0] == 503, 60, 0.2, "health to still report the outage")
         own_nx.start()  # … and comes back on the same port
 
         status, body = wait_for(lambda: (h := health(client))[0] == 200 and h, 90, 0.2, "health to be 200 again")

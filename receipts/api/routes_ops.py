@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pymongo
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -51,13 +52,17 @@ def compute_stats(archive: Archive, window: float = 3600.0) -> dict[str, Any]:
     }
 
 
+HEALTH_PING_S = 3.0
+
+
 @router.get("/api/v1/health")
 def health(request: Request, response: Response) -> dict[str, Any]:
     """Liveness and readiness: the database answers, the scheduler and workers run."""
     archive: Archive = request.app.state.archive
     checks: dict[str, Any] = {}
     try:
-        archive.db.command("ping")
+        with pymongo.timeout(HEALTH_PING_S):  # an outage answers 503 promptly, not after server selection
+            archive.db.command("ping")
         checks["database"] = "ok"
     except PyMongoError as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from receipts.api.auth import require_read, require_write
-from receipts.api.common import ApiError, iso, paginate
+from receipts.api.common import ApiError, paginate
 from receipts.db.archive import Archive
+from receipts.exports.records import source_json
 from scheduler import sources as src
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
@@ -20,14 +21,6 @@ class SourceRequest(BaseModel):
     every: str | float = Field(default="15m", description='Polling interval: "90s", "15m", "1h" or seconds.')
     webhook_url: str | None = Field(default=None, max_length=4096, description="Receives each event as JSON.")
     name: str | None = Field(default=None, max_length=200)
-
-
-def source_json(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
-            "every_seconds": src.every_seconds(doc), "webhook_url": doc.get("webhook_url"),
-            "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
-            "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
-            "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
 
 
 def _archive(request: Request) -> Archive:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from receipts.api.auth import read_authorised, require_read, require_write
-from receipts.api.common import ApiError, iso, paginate
+from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
+from receipts.exports.records import source_json
 from scheduler import sources as src
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/sources", tags=["sources"])
@@ -22,27 +22,6 @@ class SourceRequest(BaseModel):
     every: str | float = Field(default="15m", description='Polling interval: "90s", "15m", "1h" or seconds.')
     webhook_url: str | None = Field(default=None, max_length=4096, description="Receives each event as JSON.")
     name: str | None = Field(default=None, max_length=200)
-
-
-def redact_url(url: str | None) -> str | None:
-    """A webhook URL without its secrets: ``https://hooks.example/…`` (no user info, path or query)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/…" if host else "…"
-
-
-def source_json(doc: dict[str, Any], reveal: bool = True) -> dict[str, Any]:
-    """The public shape of a source; webhook URLs (which carry secrets) only when *reveal*."""
-    webhook = doc.get("webhook_url")
-    return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
-            "every_seconds": src.every_seconds(doc), "webhook_url": webhook if reveal else redact_url(webhook),
-            "webhook_redacted": bool(webhook) and not reveal,
-            "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
-            "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
-            "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
 
 
 def _archive(request: Request) -> Archive:

@@ -1,6 +1,7 @@
-"""The public JSON shapes of articles, posts, references and captures, and the flat export row.
+"""The public JSON shapes of articles, posts, references, captures, jobs, crawls and sources, and the
+flat export row.
 
-Used by the API, the web UI, ``receipts query`` and every export, so one article looks the same
+Used by the API, the web UI, the CLI and every export, so one article (or job) looks the same
 everywhere. Dates are ISO 8601 UTC strings with ``Z``.
 """
 
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from receipts.api.common import iso, plain
 from receipts.db.archive import Archive
 from receipts.queries import short_id
-from scheduler.dates import pushed_items
+from scheduler.dates import as_utc, pushed_items
+from scheduler.sources import every_seconds
 
 MEDIA_TYPES_SHOWN = ("photo", "video", "animated_gif", "hls", "poster", "card_image")
 
@@ -144,6 +147,65 @@ def articles_citing_post(archive: Archive, post: dict[str, Any]) -> list[dict[st
         docs = list(archive.articles.find(query, {"body_text": 0}))
     docs.sort(key=lambda d: d.get("first_seen_at") or 0, reverse=True)
     return [article_summary(d) for d in docs]
+
+
+# -- jobs, crawls and sources ------------------------------------------------------------------
+def _seconds(start: Any, end: Any) -> float | None:
+    start, end = as_utc(start), as_utc(end)
+    return round((end - start).total_seconds(), 3) if start is not None and end is not None else None
+
+
+def crawl_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], "kind": doc.get("kind"), "status": doc.get("status"), "article_id": doc.get("article_id"),
+            "started_at": iso(doc.get("started_at")), "finished_at": iso(doc.get("finished_at")),
+            "stats": plain(doc.get("stats") or {}), "errors": plain(pushed_items(doc.get("errors"))),
+            "post_ids": doc.get("post_ids") or []}
+
+
+def job_json(job: dict[str, Any], archive: Archive | None = None) -> dict[str, Any]:
+    """The public shape of a job; with *archive*, its crawls are included."""
+    out: dict[str, Any] = {
+        "id": job["_id"], "kind": job.get("kind"), "url": job.get("url"), "status": job.get("status"),
+        "priority": job.get("priority"), "origin": job.get("origin"), "source_id": job.get("source_id"),
+        "attempts": job.get("attempts", 0), "max_attempts": job.get("max_attempts"),
+        "created_at": iso(job.get("created_at")), "started_at": iso(job.get("started_at")),
+        "finished_at": iso(job.get("finished_at")), "not_before": iso(job.get("not_before")),
+        "lease_until": iso(job.get("lease_until")), "worker": job.get("worker"),
+        "timings": {"queued_seconds": _seconds(job.get("created_at"), job.get("started_at")),
+                    "run_seconds": _seconds(job.get("started_at"), job.get("finished_at"))},
+        "crawl_ids": job.get("crawl_ids") or [], "article_id": job.get("article_id"),
+        "post_ids": job.get("post_ids") or [], "stats": plain(job.get("stats") or {}),
+        "errors": plain(job.get("errors") or []),
+    }
+    if archive is not None and out["crawl_ids"]:
+        docs = {d["_id"]: d for d in archive.crawls.find({"_id": {"$in": out["crawl_ids"]}})}
+        out["crawls"] = [crawl_summary(docs[c]) for c in out["crawl_ids"] if c in docs]
+        last = out["crawls"][-1] if out["crawls"] else None
+        if last is not None:
+            out["crawl_status"] = last["status"]
+            out["crawl_errors"] = last["errors"]
+    return out
+
+
+def redact_url(url: str | None) -> str | None:
+    """A webhook URL without its secrets: ``https://hooks.example/…`` (no user info, path or query)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/…" if host else "…"
+
+
+def source_json(doc: dict[str, Any], reveal: bool = True) -> dict[str, Any]:
+    """The public shape of a source; webhook URLs (which carry secrets) only when *reveal*."""
+    webhook = doc.get("webhook_url")
+    return {"id": doc["_id"], "url": doc.get("url"), "name": doc.get("name"), "kind": doc.get("kind"),
+            "every_seconds": every_seconds(doc), "webhook_url": webhook if reveal else redact_url(webhook),
+            "webhook_redacted": bool(webhook) and not reveal,
+            "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
+            "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
+            "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
 
 
 # -- the flat row: one per reference ------------------------------------------------------------

@@ -8,15 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from receipts.cli.common import fail, open_archive
 from receipts.settings import get_settings
 
 sources_app = typer.Typer(no_args_is_help=True, help="Feeds, sitemaps and section pages the daemon polls.")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from receipts.cli import fail
-
-    fail(message, code)
 
 
 def serve(
@@ -68,7 +63,7 @@ def submit(
         with _client() as client:
             resp = client.post("/api/v1/crawls", json={"url": url})
             if resp.status_code != 202:
-                _fail(_api_error(resp), 2 if resp.status_code in (400, 422) else 1)
+                fail(_api_error(resp), 2 if resp.status_code in (400, 422) else 1)
             job = resp.json()
             if not wait:
                 typer.echo(json.dumps(job) if as_json else job["id"])
@@ -78,25 +73,25 @@ def submit(
             deadline = time.monotonic() + timeout
             while job["status"] not in ("done", "failed"):
                 if time.monotonic() > deadline:
-                    _fail(f"still {job['status']} after {timeout:.0f}s: {job['id']}")
+                    fail(f"still {job['status']} after {timeout:.0f}s: {job['id']}")
                 time.sleep(0.5)
                 resp = client.get(f"/api/v1/crawls/{job['id']}")
                 if resp.status_code != 200:
-                    _fail(_api_error(resp))
+                    fail(_api_error(resp))
                 job = resp.json()
                 progress = (job["status"], job.get("attempts"))
                 if progress != last:
                     last = progress
                     typer.echo(f"{job['status']} (attempt {job.get('attempts', 0)})", err=True)
     except httpx.HTTPError as exc:
-        _fail(f"cannot reach the daemon at {get_settings().api_base_url}: {exc}")
+        fail(f"cannot reach the daemon at {get_settings().api_base_url}: {exc}")
     if as_json:
         typer.echo(json.dumps(job))
     else:
         typer.echo(f"{job['id']} {job['status']} article={job.get('article_id')}")
     if job["status"] == "failed":
         errors = job.get("errors") or []
-        _fail(errors[-1]["error"] if errors else "crawl failed")
+        fail(errors[-1]["error"] if errors else "crawl failed")
 
 
 def jobs(
@@ -105,12 +100,10 @@ def jobs(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List crawl jobs from the database (works with or without a running daemon)."""
-    from receipts.api.routes_crawls import job_json
-    from receipts.db import get_database
-    from receipts.db.archive import Archive
+    from receipts.exports.records import job_json
 
     query = {"status": status} if status else {}
-    for doc in Archive(get_database()).jobs.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit):
+    for doc in open_archive().jobs.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit):
         item = job_json(doc)
         if as_json:
             typer.echo(json.dumps(item))
@@ -119,13 +112,6 @@ def jobs(
 
 
 # -- sources ------------------------------------------------------------------------------------
-def _archive() -> Any:
-    from receipts.db import get_database
-    from receipts.db.archive import Archive
-
-    return Archive(get_database())
-
-
 @sources_app.command("add")
 def sources_add(
     url: Annotated[str, typer.Argument(help="Feed, sitemap or section page URL.")],
@@ -134,13 +120,13 @@ def sources_add(
     name: Annotated[str | None, typer.Option(help="A label.")] = None,
 ) -> None:
     """Follow a source; the daemon polls it from its next tick."""
-    from receipts.api.routes_sources import source_json
+    from receipts.exports.records import source_json
     from scheduler.sources import SourceError, add_source
 
     try:
-        doc, created = add_source(_archive(), url, every, webhook, name)
+        doc, created = add_source(open_archive(), url, every, webhook, name)
     except (SourceError, ValueError) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
         return
     typer.echo(json.dumps({**source_json(doc), "created": created}))
 
@@ -148,10 +134,10 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
     """The followed sources."""
-    from receipts.api.routes_sources import source_json
+    from receipts.exports.records import source_json
     from scheduler.sources import list_sources
 
-    for doc in list_sources(_archive()):
+    for doc in list_sources(open_archive()):
         item = source_json(doc)
         if as_json:
             typer.echo(json.dumps(item))
@@ -165,9 +151,9 @@ def sources_remove(source: Annotated[str, typer.Argument(help="Source id or URL.
     """Stop following a source (its archived articles stay)."""
     from scheduler.sources import remove_source
 
-    doc = remove_source(_archive(), source)
+    doc = remove_source(open_archive(), source)
     if doc is None:
-        _fail(f"no source {source}")
+        fail(f"no source {source}")
         return
     typer.echo(doc["_id"])
 

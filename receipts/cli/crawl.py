@@ -1,43 +1,20 @@
-"""The ``receipts`` command line: the front door to crawling, serving, querying and exporting."""
+"""Crawl commands: ``crawl`` (one article) and ``demo`` (the bundled offline demo)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from receipts.settings import SettingsError, get_settings, reset_settings
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Receipts: archive the social posts a news article embeds or cites, with provenance.")
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, non-zero exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _setup_logging() -> None:
-    level = getattr(logging, get_settings().log_level, logging.WARNING)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr,
-                        force=True)
-    for handler in logging.root.handlers:
-        handler.setLevel(level)
-    for noisy in ("pymongo", "scrapy", "twisted", "asyncio", "filelock", "urllib3", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+from receipts.cli.common import err, fail, open_archive, setup_logging
+from receipts.settings import get_settings, reset_settings
 
 
 def _crawl_and_report(url: str, as_json: bool, *, options: dict, quiet_progress: bool = False) -> dict:
     from receipts.crawl import run_crawl
-    from receipts.db import get_database
-    from receipts.db.archive import Archive
     from receipts.report import build_report
     from receipts.urlcheck import BadURL, check_user_url
 
@@ -53,7 +30,7 @@ def _crawl_and_report(url: str, as_json: bool, *, options: dict, quiet_progress:
                 status.update(f"crawling {url} … {counts['responses']} responses, {counts['posts']} posts archived")
 
             crawl_id = run_crawl(url, options=options, on_progress=progress)
-    report = build_report(Archive(get_database()), crawl_id)
+    report = build_report(open_archive(), crawl_id)
     return report
 
 
@@ -74,14 +51,13 @@ def _exit_for(report: dict) -> None:
         fail(message)
 
 
-@app.command()
 def crawl(
     url: Annotated[str, typer.Argument(help="The article URL (http or https).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Render screenshots in Chromium.")] = True,
 ) -> None:
     """Crawl one article: find every post it embeds or cites and archive them with provenance."""
-    _setup_logging()
+    setup_logging()
     report = _crawl_and_report(url, as_json, options={"browser": browser})
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
@@ -99,7 +75,6 @@ def crawl(
     _exit_for(report)  # an interrupted one shows what it archived, then exits non-zero
 
 
-@app.command()
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the crawl report as JSON.")] = False,
     port: Annotated[int, typer.Option(help="Port for the offline demo web (0 = any free port).")] = 0,
@@ -110,7 +85,7 @@ def demo(
     from receipts.fakeweb import ARTICLE_URL as DEMO_ARTICLE_URL
     from receipts.fakeweb import FakeWeb
 
-    _setup_logging()
+    setup_logging()
     web = FakeWeb(port=port).start()
     try:
         mapping = {**web.origin_map(), **get_settings().origin_map}
@@ -134,27 +109,6 @@ def demo(
     _exit_for(report)
 
 
-# -- command groups from other modules (each exposes register(app); imported last: they use `fail`)
-from receipts import cli_daemon, cli_evidence, cli_query  # noqa: E402
-
-for _group in (cli_daemon, cli_evidence, cli_query):
-    _group.register(app)
-
-
-def main() -> None:
-    from receipts.private import private_process
-
-    private_process()  # before any file is created: the archive is owner-only
-    try:
-        app()
-    except SettingsError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    finally:
-        from receipts.db import close_all
-
-        close_all()
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    app.command()(crawl)
+    app.command()(demo)

@@ -1,6 +1,6 @@
-"""``receipts query articles|posts|events`` and ``receipts export jsonl|csv|prov``.
+"""``receipts query articles|posts|events``.
 
-Both read the database directly (no daemon needed) with the same filters as the API.
+Reads the database directly (no daemon needed) with the same filters as the API.
 """
 
 from __future__ import annotations
@@ -8,10 +8,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from receipts.cli.common import (
+    Cites,
+    Domain,
+    Lang,
+    PubFrom,
+    PubTo,
+    Text,
+    Url,
+    fail,
+    open_archive,
+    query_or_fail,
+)
 
 query_app = typer.Typer(no_args_is_help=True, help="Search the archive: articles, posts, events.")
 
@@ -19,26 +31,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print {\"items\": [...], 
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV (one row per item; for articles, per reference).")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10000, help="At most this many items.")]
 CursorOpt = Annotated[str | None, typer.Option("--cursor", help="Continue after a previous --json page.")]
-Url = Annotated[str | None, typer.Option(help="Exact article URL (crawled or canonical).")]
-Domain = Annotated[str | None, typer.Option(help="Exact host, e.g. newrepublic.com.")]
-PubFrom = Annotated[str | None, typer.Option("--published-from", help="ISO 8601 date/datetime.")]
-PubTo = Annotated[str | None, typer.Option("--published-to", help="ISO 8601 date/datetime (a date includes the day).")]
-Lang = Annotated[str | None, typer.Option("--language", help="Language tag, e.g. en.")]
-Cites = Annotated[str | None, typer.Option("--cites", help="deleted or edited: cites a post that is now so.")]
-Text = Annotated[str | None, typer.Option("--text", "-q", help="Words to find (text index).")]
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from receipts.cli import fail
-
-    fail(message, code)
-
-
-def _archive() -> Any:
-    from receipts.db import get_database
-    from receipts.db.archive import Archive
-
-    return Archive(get_database())
 
 
 def _page(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]], to_item: Callable,
@@ -56,7 +48,7 @@ def _page(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]], t
             if not next_cursor:
                 break
     except ApiError as exc:
-        _fail(exc.message, 2)
+        fail(exc.message, 2)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -80,19 +72,9 @@ def _flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _query_or_fail(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    from receipts.queries import QueryError
-
-    try:
-        return build()
-    except QueryError as exc:
-        _fail(str(exc), 2)
-        raise  # unreachable: fail exits
-
-
 def _choose(as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
-        _fail("choose one of --json and --csv", 2)
+        fail("choose one of --json and --csv", 2)
 
 
 @query_app.command("articles")
@@ -105,10 +87,10 @@ def query_articles(url: Url = None, domain: Domain = None, published_from: PubFr
     from receipts.queries import ARTICLE_SORT, ArticleFilters, article_query
 
     _choose(as_json, as_csv)
-    archive = _archive()
+    archive = open_archive()
     filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
                              language=language, cites=cites, q=text)
-    query = _query_or_fail(lambda: article_query(archive, filters))
+    query = query_or_fail(lambda: article_query(archive, filters))
     page = _page(archive.articles, query, ARTICLE_SORT, lambda d: d, limit, cursor, None)
     if as_csv:
         _emit_csv((row for doc in page["items"] for row in flat_rows(archive, doc)), ROW_COLUMNS)
@@ -141,10 +123,10 @@ def query_posts(
     from receipts.queries import POST_SORT, PostFilters, post_query
 
     _choose(as_json, as_csv)
-    archive = _archive()
+    archive = open_archive()
     filters = PostFilters(platform=platform, handle=handle, created_from=created_from, created_to=created_to,
                           status=status, has_media=has_media, q=text)
-    query = _query_or_fail(lambda: post_query(archive, filters))
+    query = query_or_fail(lambda: post_query(archive, filters))
     page = _page(archive.posts, query, POST_SORT, post_summary, limit, cursor, {"raw": 0})
     if as_json:
         typer.echo(json.dumps(page, ensure_ascii=False))
@@ -174,8 +156,8 @@ def query_events(
     from scheduler.webhooks import event_json
 
     _choose(as_json, as_csv)
-    archive = _archive()
-    query = _query_or_fail(lambda: event_query(EventFilters(type=type_, since=since, subject_id=subject)))
+    archive = open_archive()
+    query = query_or_fail(lambda: event_query(EventFilters(type=type_, since=since, subject_id=subject)))
     page = _page(archive.events, query, EVENT_SORT, event_json, limit, cursor, None)
     if as_json:
         typer.echo(json.dumps(page, ensure_ascii=False))
@@ -191,72 +173,5 @@ def query_events(
         typer.echo(f"more: --cursor {page['next_cursor']}", err=True)
 
 
-# -- exports ------------------------------------------------------------------------------------
-def _export(fmt: str, output: Path, url: str | None, domain: str | None, published_from: str | None,
-            published_to: str | None, language: str | None, cites: str | None, text: str | None) -> None:
-    from receipts.exports.csv import write_csv
-    from receipts.exports.jsonl import write_jsonl
-    from receipts.exports.prov import iter_prov
-    from receipts.queries import ArticleFilters, article_query
-
-    archive = _archive()
-    filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
-                             language=language, cites=cites, q=text)
-    query = _query_or_fail(lambda: article_query(archive, filters))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            n = write_jsonl(archive, query, fh)
-        elif fmt == "csv":
-            n = write_csv(archive, query, fh)
-        else:
-            n = 0
-            for chunk in iter_prov(archive, query):
-                fh.write(chunk)
-                n += 1
-            n = max(n - 2, 0)
-    tmp.replace(output)
-    unit = "nodes" if fmt == "prov" else "rows"
-    typer.echo(f"wrote {output} ({n} {unit})", err=True)
-
-
-Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
-
-
-def export_jsonl(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
-                 published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
-    """JSON Lines, one object per reference (article_*, ref_*, post_* keys)."""
-    _export("jsonl", output, url, domain, published_from, published_to, language, cites, text)
-
-
-def export_csv(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
-               published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
-    """CSV, one row per reference (article_*, ref_*, post_* columns)."""
-    _export("csv", output, url, domain, published_from, published_to, language, cites, text)
-
-
-def export_prov(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
-                published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
-    """PROV-O JSON-LD: articles wasQuotedFrom posts; captures as prov:Activity by the Receipts agent."""
-    _export("prov", output, url, domain, published_from, published_to, language, cites, text)
-
-
-def _export_group(app: typer.Typer) -> typer.Typer:
-    """The ``export`` group of :mod:`receipts.cli_evidence` (which owns ``export wacz``), registered once."""
-    for info in app.registered_groups:
-        if info.name == "export" and info.typer_instance is not None:
-            return info.typer_instance
-    try:
-        from receipts.cli_evidence import export_app as group
-    except ImportError:
-        group = typer.Typer(no_args_is_help=True, help="Export archived evidence.")
-    app.add_typer(group, name="export")
-    return group
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(query_app, name="query")
-    group = _export_group(app)
-    for name, func in (("jsonl", export_jsonl), ("csv", export_csv), ("prov", export_prov)):
-        group.command(name)(func)

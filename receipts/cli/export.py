@@ -1,0 +1,103 @@
+"""``receipts export wacz|jsonl|csv|prov``: this module owns the ``export`` group.
+
+``wacz`` packs one article's evidence; the others write the articles matching the same filters as
+``receipts query articles`` (read from the database directly, no daemon needed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from receipts.cli.common import (
+    Cites,
+    Domain,
+    Lang,
+    PubFrom,
+    PubTo,
+    Text,
+    Url,
+    fail,
+    open_archive,
+    query_or_fail,
+)
+
+export_app = typer.Typer(no_args_is_help=True, help="Export archived evidence (WACZ, …).")
+
+Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
+
+
+@export_app.command("wacz")
+def export_wacz(
+    article: Annotated[str, typer.Option("--article", help="The article URL (as crawled, or canonical).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .wacz file to write.")],
+) -> None:
+    """Pack one article's captures (article, posts, short links, media, resources) into a WACZ 1.1."""
+    from receipts.evidence.wacz import export_wacz as write_wacz
+
+    try:
+        summary = write_wacz(open_archive(), article, output)
+    except LookupError as exc:
+        fail(str(exc))
+        return
+    typer.echo(f"wrote {summary.path} ({summary.bytes} bytes): {summary.captures} captures, "
+               f"{summary.records_copied} record groups, {summary.pages} pages")
+    if summary.captures_without_warc:
+        typer.echo(f"note: {summary.captures_without_warc} captures predate WARC writing and are not in the package",
+                   err=True)
+
+
+def _export(fmt: str, output: Path, url: str | None, domain: str | None, published_from: str | None,
+            published_to: str | None, language: str | None, cites: str | None, text: str | None) -> None:
+    from receipts.exports.csv import write_csv
+    from receipts.exports.jsonl import write_jsonl
+    from receipts.exports.prov import iter_prov
+    from receipts.queries import ArticleFilters, article_query
+
+    archive = open_archive()
+    filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
+                             language=language, cites=cites, q=text)
+    query = query_or_fail(lambda: article_query(archive, filters))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        if fmt == "jsonl":
+            n = write_jsonl(archive, query, fh)
+        elif fmt == "csv":
+            n = write_csv(archive, query, fh)
+        else:
+            n = 0
+            for chunk in iter_prov(archive, query):
+                fh.write(chunk)
+                n += 1
+            n = max(n - 2, 0)
+    tmp.replace(output)
+    unit = "nodes" if fmt == "prov" else "rows"
+    typer.echo(f"wrote {output} ({n} {unit})", err=True)
+
+
+@export_app.command("jsonl")
+def export_jsonl(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+                 published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """JSON Lines, one object per reference (article_*, ref_*, post_* keys)."""
+    _export("jsonl", output, url, domain, published_from, published_to, language, cites, text)
+
+
+@export_app.command("csv")
+def export_csv(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+               published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """CSV, one row per reference (article_*, ref_*, post_* columns)."""
+    _export("csv", output, url, domain, published_from, published_to, language, cites, text)
+
+
+@export_app.command("prov")
+def export_prov(output: Output, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+                published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None) -> None:
+    """PROV-O JSON-LD: articles wasQuotedFrom posts; captures as prov:Activity by the Receipts agent."""
+    _export("prov", output, url, domain, published_from, published_to, language, cites, text)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")

@@ -12,10 +12,11 @@ setup: system-deps $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-$(STAMP): pyproject.toml
+# the product (editable, with test extras) and the dev-only fake web package (fakeweb/, not in `pip install .`)
+$(STAMP): pyproject.toml fakeweb/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' -e ./fakeweb
 	@touch $(STAMP)
 
 demo: setup
@@ -28,7 +29,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 lint: setup
-	$(BIN)/ruff check receipts crawlers pipelines scheduler tests bench
+	$(BIN)/ruff check receipts crawlers pipelines scheduler tests bench fakeweb
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

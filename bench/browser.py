@@ -121,7 +121,7 @@ async def _bare(pages: list[tuple[str, str]], origin_map: dict[str, str], concur
 
 
 def run(quick: bool = False) -> Result:
-    from receipts.fakeweb.bulk import bulk_handle, bulk_id
+    from fakeweb.bulk import bulk_handle, bulk_id
     from receipts.settings import Settings
 
     target = f">= {TARGET} x bare Playwright"

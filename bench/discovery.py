@@ -17,7 +17,7 @@ FIXTURE_DIRS = ("tests/fixtures/articles", "tests/fixtures/embeds", "tests/fixtu
 
 def corpus(generated: int) -> list[tuple[str, bytes]]:
     """(url, bytes) for every fixture article/embed page, the demo article, and ``generated`` synthetic articles."""
-    from receipts.fakeweb.news import ARTICLE_URL, article_html
+    from fakeweb.news import ARTICLE_URL, article_html
 
     docs: list[tuple[str, bytes]] = []
     for folder in FIXTURE_DIRS:

@@ -121,7 +121,7 @@ def embedded_db(data_dir: Path) -> Iterator[Any]:
 
 
 class FakeWebProcess:
-    """``python -m receipts.fakeweb --bulk N`` in its own process (so its CPU is not the crawler's)."""
+    """``python -m fakeweb --bulk N`` in its own process (so its CPU is not the crawler's)."""
 
     def __init__(self, bulk: int = 0) -> None:
         self.bulk = bulk
@@ -131,7 +131,7 @@ class FakeWebProcess:
 
     def __enter__(self) -> FakeWebProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "receipts.fakeweb", "--port", "0", "--bulk", str(self.bulk)],
+            [sys.executable, "-m", "fakeweb", "--port", "0", "--bulk", str(self.bulk)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, cwd=ROOT,
             env={k: v for k, v in os.environ.items() if not k.startswith("RECEIPTS_")})
         assert self.proc.stdout is not None
@@ -171,8 +171,8 @@ class FakeWebProcess:
 
 def bulk_embeds(start: int, count: int) -> list[str]:
     """publish.twitter.com embed markup for bulk posts ``start … start+count-1`` (bodies as the fake web serves)."""
-    from receipts.fakeweb.bulk import bulk_body, bulk_id
-    from receipts.fakeweb.oembed import embed_blockquote
+    from fakeweb.bulk import bulk_body, bulk_id
+    from fakeweb.oembed import embed_blockquote
 
     out = []
     for i in range(start, start + count):

@@ -24,8 +24,8 @@ from pathlib import Path
 import pymongo
 from PIL import Image, ImageDraw
 
+from fakeweb import ARTICLE_URL, DEMO_POSTS
 from receipts.db.archive import MEDIA_BUCKET, Archive
-from receipts.fakeweb import ARTICLE_URL, DEMO_POSTS
 from receipts.models import Article, Author, Media, Post, QuoteCheck, Reference
 
 BIN = Path(sys.executable).parent

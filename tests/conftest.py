@@ -86,7 +86,7 @@ def nx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NxServer]:
 
 @pytest.fixture(scope="session")
 def fakeweb() -> Iterator:
-    from receipts.fakeweb import FakeWeb
+    from fakeweb import FakeWeb
 
     web = FakeWeb().start()
     yield web

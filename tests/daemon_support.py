@@ -188,7 +188,7 @@ def bulk(fakeweb: Any) -> Iterator[None]:
 
 def slow_article(fakeweb: Any, name: str, posts: int = SLOW_POSTS) -> str:
     """An article citing *posts* generated posts: with a download delay, a crawl that lasts (needs ``bulk``)."""
-    from receipts.fakeweb.bulk import bulk_id
+    from fakeweb.bulk import bulk_id
 
     path = unique_path(name)
     body = "".join(

@@ -18,7 +18,7 @@ from archive_support import (
     Seed,
 )
 
-from receipts.fakeweb import ARTICLE_URL
+from fakeweb import ARTICLE_URL
 from receipts.queries import short_id
 
 with warnings.catch_warnings():

@@ -19,8 +19,8 @@ from PIL import Image
 from crawlers.browser import HANDLER, browser_settings, find_chromium
 from crawlers.browser.capture import png_size
 from crawlers.browser.routing import OriginRouter
-from receipts.fakeweb import ARTICLE_URL, DEMO_POSTS
-from receipts.fakeweb.catalog import RUPAR_ID, catalog_bodies
+from fakeweb import ARTICLE_URL, DEMO_POSTS
+from fakeweb.catalog import RUPAR_ID, catalog_bodies
 from receipts.settings import get_settings
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -200,7 +200,7 @@ def test_browser_disabled_starts_no_chromium(receipts_env, fakeweb, tmp_path: Pa
 
 def test_several_embeds_each_get_their_own_screenshot(receipts_env, fakeweb) -> None:
     """Many embeds: one full-page capture cut into each embed's box, each attached to its reference."""
-    from receipts.fakeweb.catalog import JOSHI_ID, VIETOR_ID
+    from fakeweb.catalog import JOSHI_ID, VIETOR_ID
 
     posts = [(RUPAR_ID, "atrupar"), (JOSHI_ID, "shashj"), (VIETOR_ID, "TVietor08")]
     body = "".join(

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from receipts.fakeweb import ARTICLE_URL
-from receipts.fakeweb.catalog import (
+from fakeweb import ARTICLE_URL
+from fakeweb.catalog import (
     EXTRA_TCO_CHAIN,
     JOSHI_ID,
     PHOTO_ID,

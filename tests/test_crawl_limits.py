@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from receipts.fakeweb.bulk import bulk_id
+from fakeweb.bulk import bulk_id
 
 BIN = Path(sys.executable).parent
 CAP_ENV = "RECEIPTS_MAX_POSTS_PER_ARTICLE"

@@ -7,7 +7,7 @@ import json
 import httpx
 from daemon_support import daemons, wait_for  # noqa: F401
 
-from receipts.fakeweb.catalog import ARTICLE_URL
+from fakeweb.catalog import ARTICLE_URL
 
 FEED_URL = "https://newrepublic.com/feed/rss"
 

@@ -19,7 +19,7 @@ from daemon_support import (  # noqa: F401
     wait_for,
 )
 
-from receipts.fakeweb.catalog import VIETOR_ID
+from fakeweb.catalog import VIETOR_ID
 from scheduler.dates import pushed_items
 
 SLOW = {"RECEIPTS_DOWNLOAD_DELAY": "0.3", "RECEIPTS_CONCURRENCY": "1", "RECEIPTS_PER_HOST_CONCURRENCY": "1"}

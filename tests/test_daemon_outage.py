@@ -24,8 +24,8 @@ from daemon_support import (  # noqa: F401
     wait_for,
 )
 
+from fakeweb.catalog import VIETOR_ID
 from receipts.db.embedded import _alive
-from receipts.fakeweb.catalog import VIETOR_ID
 
 # a crawl slow enough to be cut by the outage; a short spool wait, so that it ends while the database is down
 SLOW = {"RECEIPTS_DOWNLOAD_DELAY": "0.3", "RECEIPTS_CONCURRENCY": "1", "RECEIPTS_PER_HOST_CONCURRENCY": "1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from daemon_support import article_page, daemons, embed, unique_path, wait_for  # noqa: F401
 
-from receipts.fakeweb.catalog import REPLY_ID, TEXT_2026_ID, VIETOR_ID
+from fakeweb.catalog import REPLY_ID, TEXT_2026_ID, VIETOR_ID
 
 
 def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env, fakeweb) -> None:  # noqa: F811

@@ -8,7 +8,7 @@ import signal
 import psutil
 from daemon_support import article_page, daemons, embed, unique_path, wait_for  # noqa: F401
 
-from receipts.fakeweb.catalog import ARTICLE_URL, VIETOR_ID
+from fakeweb.catalog import ARTICLE_URL, VIETOR_ID
 
 FEED_URL = "https://newrepublic.com/feed/rss"
 

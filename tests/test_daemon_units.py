@@ -7,10 +7,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from fakeweb import news
+from fakeweb.catalog import ARTICLE_URL
 from receipts.db import get_database
 from receipts.db.archive import Archive
-from receipts.fakeweb import news
-from receipts.fakeweb.catalog import ARTICLE_URL
 from receipts.models import utcnow
 from receipts.settings import get_settings, reset_settings
 from scheduler import webhooks

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from fakeweb import ARTICLE_URL
 from receipts.db.embedded import _alive
-from receipts.fakeweb import ARTICLE_URL
 
 BIN = Path(sys.executable).parent
 HOLDER = """

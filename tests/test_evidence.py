@@ -25,7 +25,7 @@ import pytest
 from conftest import BIN, ReceiptsEnv
 from warcio.archiveiterator import ArchiveIterator
 
-from receipts.fakeweb import ARTICLE_URL
+from fakeweb import ARTICLE_URL
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from archive_support import (
 )
 from rdflib import RDF, Graph, Namespace, URIRef
 
+from fakeweb import ARTICLE_URL
 from receipts.exports.records import ROW_COLUMNS
-from receipts.fakeweb import ARTICLE_URL
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -1,4 +1,4 @@
-"""The offline fake web reproduces the real endpoints' formats (real bodies in receipts/fakeweb/data)."""
+"""The offline fake web reproduces the real endpoints' formats (real bodies in fakeweb/data)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from receipts.fakeweb import DEMO_POSTS, REAL_POST_IDS, FakeWeb
-from receipts.fakeweb import catalog as cat
-from receipts.fakeweb.catalog import DATA_DIR, STATE_POSTS
+from fakeweb import DEMO_POSTS, REAL_POST_IDS, FakeWeb
+from fakeweb import catalog as cat
+from fakeweb.catalog import DATA_DIR, STATE_POSTS
 
 SYN = "https://cdn.syndication.twimg.com"
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -617,8 +617,8 @@ def test_bodies_and_headers_never_name_the_loopback_address(web: FakeWeb, client
 
 
 def test_module_entry_point_prints_the_origin_map(tmp_path: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "receipts.fakeweb", "--port", "0"], stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-m", "fakeweb", "--port", "0"], stdout=subprocess.PIPE,
+                               text=True, cwd=tmp_path)  # the dev install makes it importable from anywhere
     try:
         assert process.stdout is not None
         mapping = json.loads(process.stdout.readline())

@@ -1,12 +1,12 @@
-"""The fake web's generated bulk posts (receipts/fakeweb/bulk.py): off by default, served in the real shape when on."""
+"""The fake web's generated bulk posts (fakeweb/bulk.py): off by default, served in the real shape when on."""
 
 from __future__ import annotations
 
 import json
 
-from receipts.fakeweb import CATALOG_IDS
-from receipts.fakeweb.bulk import bulk_body, bulk_handle, bulk_id, bulk_index
-from receipts.fakeweb.server import FakeWeb
+from fakeweb import CATALOG_IDS
+from fakeweb.bulk import bulk_body, bulk_handle, bulk_id, bulk_index
+from fakeweb.server import FakeWeb
 
 
 def test_ids_round_trip_and_do_not_collide_with_the_catalogue() -> None:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from receipts.fakeweb.catalog import JOSHI_ID, PHOTO_ID, RUPAR_ID, VIETOR_ID
-from receipts.fakeweb.hostile import TCO_SELF_LOOP
+from fakeweb.catalog import JOSHI_ID, PHOTO_ID, RUPAR_ID, VIETOR_ID
+from fakeweb.hostile import TCO_SELF_LOOP
 
 HOSTILE = "https://news.example/_hostile/"
 

@@ -6,9 +6,8 @@ import hashlib
 import json
 import urllib.request
 
-from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
-from receipts.fakeweb import ARTICLE_URL
-from receipts.fakeweb.catalog import (
+from fakeweb import ARTICLE_URL
+from fakeweb.catalog import (
     FALLBACK_PHOTO_ID,
     GIF_ID,
     GIF_KEY,
@@ -22,6 +21,7 @@ from receipts.fakeweb.catalog import (
     PNG_PHOTO_ID,
     RUPAR_ID,
 )
+from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
 from receipts.origin import route
 
 PBS = "https://pbs.twimg.com/media"

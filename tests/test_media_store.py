@@ -11,13 +11,14 @@ import pymongo
 import pytest
 from PIL import Image
 
+from fakeweb.catalog import DATA_DIR
+from fakeweb.media import image_bytes, init_segment, media_segment, mp4_bytes
 from pipelines.media import add_posters, candidate_urls
 from receipts.db.archive import MEDIA_BUCKET, Archive
-from receipts.fakeweb.media import image_bytes, init_segment, media_segment, mp4_bytes
 from receipts.media_store import HLS_TYPE, MediaStore, TempSink, mp4_info, probe, sniff_content_type
 from receipts.models import Media, MediaVariant, Post
 
-HLS_DIR = Path(__file__).resolve().parent / "fixtures" / "hls"
+HLS_DIR = DATA_DIR  # the real playlists (one copy, shared with the fake web)
 
 
 def _gif() -> bytes:

@@ -16,7 +16,7 @@ import pytest
 from conftest import NxServer, free_port
 from warcio.archiveiterator import ArchiveIterator
 
-from receipts.fakeweb.bulk import bulk_id
+from fakeweb.bulk import bulk_id
 
 BIN = Path(sys.executable).parent
 POSTS = 40

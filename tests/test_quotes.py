@@ -1,4 +1,4 @@
-"""Quote verdicts on real-shaped data: the real syndication bodies and embed markup in tests/fixtures,
+"""Quote verdicts on real-shaped data: the real syndication bodies (fakeweb/data), embed markup in tests/fixtures,
 the fake web's demo posts and demo article (as discovery reads it)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 
 from crawlers.discovery import extract_article
 from crawlers.platforms.x.syndication import classify_response, normalize_tweet
-from receipts.fakeweb.catalog import ARTICLE_URL, JOSHI_ID, JOSHI_TEXT, RUPAR_ID, VIETOR_ID, catalog_bodies
-from receipts.fakeweb.news import article_html
-from receipts.fakeweb.store import Store
+from fakeweb.catalog import ARTICLE_URL, DATA_DIR, JOSHI_ID, JOSHI_TEXT, RUPAR_ID, VIETOR_ID, catalog_bodies
+from fakeweb.news import article_html
+from fakeweb.store import Store
 from receipts.models import Post, Reference
 from receipts.quotes.compare import check_quote, compare_text
 from receipts.quotes.dates import date_consistent, parse_displayed_date
@@ -24,7 +24,7 @@ CARROLL_ID = "1629262255744503809"
 
 
 def syndication(name: str) -> dict:
-    return json.loads((FIXTURES / "syndication" / name).read_text(encoding="utf-8"))
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
 def carroll_post() -> Post:
@@ -153,7 +153,7 @@ def test_edited_post_the_article_shows_the_earlier_text() -> None:
 
 def test_deleted_post_uses_the_tombstone_and_keeps_the_archived_text() -> None:
     outcome = classify_response(200, {"content-type": "application/json"},
-                                (FIXTURES / "syndication" / "tombstone_deleted.json").read_bytes())
+                                (DATA_DIR / "tombstone_deleted.json").read_bytes())
     assert outcome.kind == "gone" and outcome.status == "deleted"
     post = demo_post(JOSHI_ID).model_copy(update={"status": outcome.status, "status_reason": outcome.reason})
     check = check_quote(quote_ref(JOSHI_TEXT, post_id=JOSHI_ID), post)

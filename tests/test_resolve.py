@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from receipts.fakeweb.catalog import ARTICLE_URL, JOSHI_ID, JOSHI_TEXT, VIETOR_ID
+from fakeweb.catalog import ARTICLE_URL, JOSHI_ID, JOSHI_TEXT, VIETOR_ID
 
 TOKEN = {"RECEIPTS_X_BEARER_TOKEN": "test-token"}
 

@@ -11,10 +11,10 @@ from crawlers.search.queries import build_queries, phrases
 from crawlers.search.scoring import score
 from crawlers.search.wayback import WaybackProvider
 from crawlers.search.xapi import XApiProvider
-from receipts.fakeweb import xapi as fake_xapi
-from receipts.fakeweb.catalog import JOSHI_ID, JOSHI_TEXT, REPLY_ID, VIETOR_ID, VIETOR_TEXT
-from receipts.fakeweb.respond import Response
-from receipts.fakeweb.store import Store
+from fakeweb import xapi as fake_xapi
+from fakeweb.catalog import JOSHI_ID, JOSHI_TEXT, REPLY_ID, VIETOR_ID, VIETOR_TEXT
+from fakeweb.respond import Response
+from fakeweb.store import Store
 
 PUBLISHED = datetime(2025, 2, 14, 16, 41, tzinfo=UTC)
 SPLIT_JOSHI = JOSHI_TEXT.replace("showing. Publicly", "showing Publicly")  # as discovery joins the parts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from receipts.fakeweb import ARTICLE_URL
+from fakeweb import ARTICLE_URL
 
 
 def test_redirect_to_private_address_is_blocked(receipts_env, fakeweb):

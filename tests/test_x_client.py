@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawlers.platforms.base import FetchPlan, PlatformClient
 from crawlers.platforms.x.client import XClient, tco_outcome, tco_plan
+from fakeweb.catalog import DATA_DIR  # the real bodies (one copy, shared with the fake web)
 
-FIXTURES = Path(__file__).parent / "fixtures"
-PHOTO_BODY = (FIXTURES / "syndication" / "tweet_photo_1641086480675225601.json").read_bytes()
-OEMBED_BODY = (FIXTURES / "oembed" / "oembed_2024_twitter_dieworkwear_1797170834429313181.json").read_bytes()
+PHOTO_BODY = (DATA_DIR / "tweet_photo_1641086480675225601.json").read_bytes()
+OEMBED_BODY = (DATA_DIR / "oembed_2024_twitter_dieworkwear_1797170834429313181.json").read_bytes()
 
 # Real 200 body t.co sends to browser user agents (FORMATS.md §4).
 TCO_200 = (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +13,9 @@ from crawlers.platforms.x.media import (
     parse_hls_media,
     photo_url,
 )
+from fakeweb.catalog import DATA_DIR
 
-HLS = Path(__file__).parent / "fixtures" / "hls"
+HLS = DATA_DIR  # the real playlists (one copy, shared with the fake web)
 MEDIA_ID = "1974992463661289472"
 
 

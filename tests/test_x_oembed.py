@@ -1,10 +1,9 @@
-"""oEmbed parsing on the two real bodies saved under fixtures/oembed."""
+"""oEmbed parsing on the two real bodies saved under fakeweb/data."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,8 +17,9 @@ from crawlers.platforms.x.oembed import (
     snowflake_time,
 )
 from crawlers.platforms.x.syndication import PostFormatError
+from fakeweb.catalog import DATA_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures" / "oembed"
+FIXTURES = DATA_DIR  # the real bodies (one copy, shared with the fake web)
 OEMBED_2024 = FIXTURES / "oembed_2024_twitter_dieworkwear_1797170834429313181.json"
 OEMBED_2025 = FIXTURES / "oembed_2025_x_ucbethuel_1998024020726329831.json"
 

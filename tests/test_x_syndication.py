@@ -1,11 +1,10 @@
-"""Syndication normaliser and response classes, on the real bodies saved under fixtures/syndication."""
+"""Syndication normaliser and response classes, on the real bodies saved under fakeweb/data."""
 
 from __future__ import annotations
 
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import bson
@@ -22,9 +21,10 @@ from crawlers.platforms.x.syndication import (
     normalize_tweet,
     syndication_url,
 )
+from fakeweb.catalog import DATA_DIR
 from receipts.models import Post
 
-FIXTURES = Path(__file__).parent / "fixtures" / "syndication"
+FIXTURES = DATA_DIR  # the real bodies (one copy, shared with the fake web)
 PHOTO = "tweet_photo_1641086480675225601.json"
 QUOTE = "tweet_quote_1641895049427550208.json"
 CARD = "tweet_card_1629262255744503809.json"

@@ -82,8 +82,13 @@ def demo(
                                         "unlinked quotes are searched (--no-token shows them unresolved).")] = True,
 ) -> None:
     """Serve the bundled offline demo (a news article + a fake X) on loopback, crawl it, print the report."""
-    from receipts.fakeweb import ARTICLE_URL as DEMO_ARTICLE_URL
-    from receipts.fakeweb import FakeWeb
+    try:  # the fake web is a development package (fakeweb/), not part of `pip install .`
+        from fakeweb import ARTICLE_URL as DEMO_ARTICLE_URL
+        from fakeweb import FakeWeb
+    except ModuleNotFoundError as exc:
+        if exc.name != "fakeweb":
+            raise
+        fail("the demo needs the development install (run `make setup` in a clone of the repository)")
 
     setup_logging()
     web = FakeWeb(port=port).start()

@@ -19,8 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from receipts.fakeweb import news, oembed, syndication, widgets, xapi, xpages
-from receipts.fakeweb.catalog import (
+from fakeweb import news, oembed, syndication, widgets, xapi, xpages
+from fakeweb.catalog import (
     NO_ORIG_KEY,
     PNG_AS_JPEG_KEY,
     USERS,
@@ -30,9 +30,9 @@ from receipts.fakeweb.catalog import (
     tco_map,
     video_specs,
 )
-from receipts.fakeweb.cloak import cloaked
-from receipts.fakeweb.hostile import TCO_SELF_LOOP, hostile
-from receipts.fakeweb.media import (
+from fakeweb.cloak import cloaked
+from fakeweb.hostile import TCO_SELF_LOOP, hostile
+from fakeweb.media import (
     CONTENT_TYPES,
     avatar_size,
     image_bytes,
@@ -40,8 +40,8 @@ from receipts.fakeweb.media import (
     serve_video,
     size_for,
 )
-from receipts.fakeweb.respond import Response, html_response, json_response, not_found
-from receipts.fakeweb.store import Page, Store
+from fakeweb.respond import Response, html_response, json_response, not_found
+from fakeweb.store import Page, Store
 
 PREFIXES: dict[str, tuple[str, ...]] = {
     "syn": ("https://cdn.syndication.twimg.com",),

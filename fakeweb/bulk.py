@@ -1,7 +1,7 @@
 """A deterministic range of generated posts, for benchmarks that need hundreds of distinct posts.
 
 Off by default (``Store.bulk_count == 0``): then every ID outside the catalogue stays 404. With
-``python -m receipts.fakeweb --bulk N`` (or ``FakeWeb.store.bulk_count = N``) the IDs
+``python -m fakeweb --bulk N`` (or ``FakeWeb.store.bulk_count = N``) the IDs
 ``bulk_id(0) … bulk_id(N - 1)`` are live text posts built by ``catalog.build_post`` in the real
 syndication shape, so the oEmbed answer, x.com page and API view follow as for any catalogue post.
 An ID is recognised from its bits alone (a fixed snowflake sequence and a whole-second offset from a
@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-from receipts.fakeweb.catalog import (
+from fakeweb.catalog import (
     BRIEFINGS,
     BRUSSELS,
     EURODEF,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from html import escape
 
-from receipts.fakeweb.catalog import display_date
-from receipts.fakeweb.oembed import paragraph_html
-from receipts.fakeweb.respond import Response, html_response
-from receipts.fakeweb.store import Store
+from fakeweb.catalog import display_date
+from fakeweb.oembed import paragraph_html
+from fakeweb.respond import Response, html_response
+from fakeweb.store import Store
 
 WIDGETS_JS = r"""/* fake widgets.js (receipts fakeweb) */
 (function () {

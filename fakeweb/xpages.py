@@ -14,10 +14,10 @@ from functools import cache
 from html import escape
 from typing import Any
 
-from receipts.fakeweb.catalog import DATA_DIR, Body, parse_created_at
-from receipts.fakeweb.respond import Response, html_response
-from receipts.fakeweb.store import Store
-from receipts.fakeweb.syndication import PROTECTED_TEXT, SUSPENDED_TEXT
+from fakeweb.catalog import DATA_DIR, Body, parse_created_at
+from fakeweb.respond import Response, html_response
+from fakeweb.store import Store
+from fakeweb.syndication import PROTECTED_TEXT, SUSPENDED_TEXT
 
 BOT_UA = re.compile(r"WhatsApp|facebookexternalhit|Facebot|Twitterbot|Slackbot|TelegramBot|Discordbot|LinkedInBot"
                     r"|Embedly|redditbot|Iframely|SkypeUriPreview|Applebot", re.I)

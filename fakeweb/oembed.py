@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from html import escape
 from urllib.parse import urlsplit
 
-from receipts.fakeweb.catalog import Body, display_date
-from receipts.fakeweb.respond import JSON_TYPE, Response, html_response, too_many_requests, unavailable
-from receipts.fakeweb.store import FLAKY_FAILURES, Store
+from fakeweb.catalog import Body, display_date
+from fakeweb.respond import JSON_TYPE, Response, html_response, too_many_requests, unavailable
+from fakeweb.store import FLAKY_FAILURES, Store
 
 STATUS_URL = re.compile(
     r"^https?://(?:(?:www|mobile|m)\.)?(?P<host>twitter|x)\.com/(?:#!/)?"

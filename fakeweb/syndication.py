@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from functools import cache
 
-from receipts.fakeweb.catalog import DATA_DIR, Body
-from receipts.fakeweb.respond import (
+from fakeweb.catalog import DATA_DIR, Body
+from fakeweb.respond import (
     JSON_TYPE,
     Response,
     compact_json,
@@ -15,7 +15,7 @@ from receipts.fakeweb.respond import (
     too_many_requests,
     unavailable,
 )
-from receipts.fakeweb.store import FLAKY_FAILURES, Store
+from fakeweb.store import FLAKY_FAILURES, Store
 
 SUSPENDED_TEXT = "This Post is from a suspended account. Learn more"
 PROTECTED_TEXT = ("You’re unable to view this Post because this account owner limits who can view their Posts. "

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from receipts.fakeweb.catalog import USERS, Body, parse_created_at, snowflake_ms
-from receipts.fakeweb.respond import Response, json_response
-from receipts.fakeweb.store import Store
+from fakeweb.catalog import USERS, Body, parse_created_at, snowflake_ms
+from fakeweb.respond import Response, json_response
+from fakeweb.store import Store
 
 RATE_LIMITS = {"search_recent": 450, "search_all": 300, "users": 300, "tweets": 450}
 WINDOW_S = 900

@@ -14,9 +14,9 @@ from functools import cache
 from html import escape
 from urllib.parse import quote
 
-from receipts.fakeweb.catalog import ARTICLE_URL, DATA_DIR, RUPAR_ID, catalog_bodies
-from receipts.fakeweb.oembed import embed_blockquote
-from receipts.fakeweb.respond import Response
+from fakeweb.catalog import ARTICLE_URL, DATA_DIR, RUPAR_ID, catalog_bodies
+from fakeweb.oembed import embed_blockquote
+from fakeweb.respond import Response
 
 SITE = "https://newrepublic.com"
 ARTICLE_PATH = "/post/191502/pete-hegseth-russia-concessions-ukraine"

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from receipts.fakeweb.media import derived_key, size_for
+from fakeweb.media import derived_key, size_for
 
 DATA_DIR = Path(__file__).with_name("data")
 TWEPOCH_MS = 1288834974657

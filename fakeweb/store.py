@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from receipts.fakeweb.bulk import bulk_body
-from receipts.fakeweb.catalog import Body, catalog_bodies, initial_states, snowflake_ms
+from fakeweb.bulk import bulk_body
+from fakeweb.catalog import Body, catalog_bodies, initial_states, snowflake_ms
 
 STATES = frozenset({
     "live", "deleted", "suspended", "protected", "age_restricted", "empty", "notfound",

@@ -5,8 +5,8 @@ Point ``RECEIPTS_ORIGIN_MAP`` at ``FakeWeb.origin_map()``; every body and header
 real-world URLs. Post IDs and what each demo post is for: ``catalog.DEMO_POSTS``.
 """
 
-from receipts.fakeweb.catalog import ARTICLE_URL, CATALOG_IDS, DEMO_POSTS, REAL_POST_IDS, DemoPost
-from receipts.fakeweb.server import FakeWeb
-from receipts.fakeweb.store import STATES
+from fakeweb.catalog import ARTICLE_URL, CATALOG_IDS, DEMO_POSTS, REAL_POST_IDS, DemoPost
+from fakeweb.server import FakeWeb
+from fakeweb.store import STATES
 
 __all__ = ["ARTICLE_URL", "CATALOG_IDS", "DEMO_POSTS", "REAL_POST_IDS", "STATES", "DemoPost", "FakeWeb"]

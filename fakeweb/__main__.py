@@ -1,4 +1,4 @@
-"""``python -m receipts.fakeweb --port 8765``: run the fake web in the foreground.
+"""``python -m fakeweb --port 8765``: run the fake web in the foreground.
 
 The first stdout line is the origin map JSON (the value for ``RECEIPTS_ORIGIN_MAP``).
 """
@@ -9,11 +9,11 @@ import argparse
 import json
 import sys
 
-from receipts.fakeweb.server import FakeWeb
+from fakeweb.server import FakeWeb
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m receipts.fakeweb", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fakeweb", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--bulk", type=int, default=0, help="also serve N generated posts (bulk.py; benchmarks)")

@@ -185,7 +185,7 @@ LINK = re.compile(r"""(?:href|src)="([^"]+)\"""")
 def test_every_link_in_the_ui_pages_answers_200(base_url: str, seed: Seed) -> None:
     from archive_support import XSS_POST_ID
 
-    from receipts.fakeweb import ARTICLE_URL
+    from fakeweb import ARTICLE_URL
 
     pages = ["/", "/?q=Hegseth", "/?q=%40atrupar", f"/articles/{short_id(ARTICLE_URL)}",
              f"/articles/{short_id(XSS_ARTICLE)}", f"/posts/{RUPAR_KEY}", f"/posts/x:{XSS_POST_ID}", "/handles/atrupar"]

@@ -30,6 +30,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check receipts crawlers pipelines scheduler tests bench fakeweb
+	$(BIN)/lint-imports  # imports run one way (.importlinter); tests/test_layers.py runs it under make test too
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -15,7 +15,9 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
         embed(REPLY_ID, "policywonk", "A post whose server will fail"),
         embed(VIETOR_ID, "TVietor08", "A post that stays as it is"),
     ])))
-    daemon = daemons("rechecks", RECEIPTS_POST_RECHECK="2s,4s", RECEIPTS_POST_RECHECK_EVERY="1h")
+    # the offsets lie far enough apart that a re-check slowed by a busy machine still ends before the second one
+    # is due (an offset already past when a check ends is skipped, as after downtime)
+    daemon = daemons("rechecks", RECEIPTS_POST_RECHECK="2s,30s", RECEIPTS_POST_RECHECK_EVERY="1h")
     db = receipts_env.db
     try:
         with daemon.client() as client:
@@ -30,10 +32,10 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
             fakeweb.set_post_state(REPLY_ID, "error503")
             captures_before = {pid: db.captures.count_documents({"target_id": pid}) for pid in posts}
 
-            # both decaying offsets (2 s, 4 s) pass: every post is re-checked twice, then waits for the 90-day-style step
+            # both decaying offsets (2 s, 30 s) pass: every post is re-checked twice, then waits for the 1 h step
             try:
                 wait_for(lambda: all(p.get("check_count", 0) >= 2 for p in db.posts.find({"_id": {"$in": list(posts)}})),
-                         60, 0.2, "two re-checks of every post")
+                         180, 0.2, "two re-checks of every post")
             except AssertionError as exc:
                 jobs = [(j["kind"], j["status"], j["attempts"], j["errors"]) for j in db.jobs.find({})]
                 raise AssertionError(f"{exc}\njobs: {jobs}\n{daemon.log()[-3000:]}") from None

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from threading import TIMEOUT_MAX
-from typing import Any
+from typing import Any, Protocol
 
 import pymongo
 from apscheduler.jobstores.base import JobLookupError
@@ -54,6 +54,14 @@ def wake_workers() -> None:
 def sync_current() -> None:
     if _current is not None:
         _current.sync_sources()
+
+
+class Server(Protocol):
+    """What the daemon needs of its HTTP server (uvicorn's ``Server``)."""
+
+    started: bool
+
+    def run(self) -> None: ...
 
 
 class ResilientScheduler(BackgroundScheduler):
@@ -203,19 +211,16 @@ class Daemon:
                 "workers_busy": self.pool.busy_count}
 
     # -- running -------------------------------------------------------------------------------
-    def run(self) -> int:
-        global _current
-        from receipts.api.app import create_app
-        from receipts.api.auth import ensure_token, token_path
-        from receipts.api.server import make_server
-
+    def prepare(self) -> None:
+        """The data directory made private and the indexes in place (before anything is written)."""
         private_dir(self.settings.data_dir)
         self.archive.ensure_indexes()
         ensure_job_indexes(self.archive)
-        token, generated = ensure_token(self.settings)
-        if generated:
-            sys.stderr.write(f"receipts: generated API token (stored in {token_path(self.settings)}): {token}\n")
-            sys.stderr.flush()
+
+    def run(self, make_server: Callable[[Daemon], Server]) -> int:
+        """Run until SIGTERM/SIGINT; *make_server* (from the front door) builds the HTTP server to serve."""
+        global _current
+        self.prepare()
         _current = self
         stop = threading.Event()
 
@@ -230,8 +235,7 @@ class Daemon:
         self.sync_sources()
         self.pool.start()
         self.start_supervisor()
-        app = create_app(daemon=self, archive=self.archive)
-        server = make_server(app, self.host, self.port, self.settings)  # header/body/handler deadlines
+        server = make_server(self)
         log.info("daemon started", extra={"host": self.host, "port": self.port, "workers": self.pool.size,
                                           "tick": self.settings.scheduler_tick})
         try:

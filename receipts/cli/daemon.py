@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Annotated, Any
 
@@ -20,12 +21,25 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Crawl workers (default RECEIPTS_WORKERS).")] = None,
 ) -> None:
     """Run Receipts as a service: HTTP API, scheduled source polls, crawl workers and re-checks."""
+    from receipts.api.app import create_app
+    from receipts.api.auth import ensure_token, token_path
+    from receipts.api.server import make_server
     from scheduler import logjson
     from scheduler.daemon import Daemon
 
     settings = get_settings()
     logjson.setup("INFO" if settings.log_level == "WARNING" else settings.log_level)
-    raise typer.Exit(Daemon(host=host, port=port, workers=workers).run())
+    daemon = Daemon(host=host, port=port, workers=workers)
+    daemon.prepare()
+    token, generated = ensure_token(daemon.settings)
+    if generated:
+        sys.stderr.write(f"receipts: generated API token (stored in {token_path(daemon.settings)}): {token}\n")
+        sys.stderr.flush()
+
+    def api_server(d: Daemon) -> Any:  # the composition root: the daemon serves the API and the UI
+        return make_server(create_app(daemon=d, archive=d.archive), d.host, d.port, d.settings)
+
+    raise typer.Exit(daemon.run(api_server))
 
 
 # -- API client ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from receipts.api.timeouts import DeadlineRoute, RequestTimeoutMiddleware
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.settings import get_settings
+from receipts.web import app_routes
 
 
 def create_app(daemon: Any = None, archive: Archive | None = None, host: str | None = None) -> FastAPI:
@@ -40,7 +41,7 @@ def create_app(daemon: Any = None, archive: Archive | None = None, host: str | N
     for module in (routes_crawls, routes_sources, routes_events, routes_ops):
         app.include_router(module.router)
     docs.install(app)
-    __import__("receipts.web.app_routes", fromlist=["include"]).include(app)  # archive, memento, exports, web UI
+    app_routes.include(app)  # archive, memento, exports, web UI
     loose = [r.path for r in app.routes if isinstance(r, APIRoute) and not isinstance(r, DeadlineRoute)]
     assert not loose, f"routes without the database deadline (use APIRouter(route_class=DeadlineRoute)): {loose}"
     return app

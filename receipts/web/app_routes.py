@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from receipts.api import routes_archive, routes_exports, routes_memento
+from receipts.web import login
+from receipts.web import routes as web_routes
+
 
 def include(app: FastAPI) -> None:
     """Add the archive API, Memento TimeMaps, exports, the UI login and the web UI to *app*."""
-    from receipts.api import routes_archive, routes_exports, routes_memento
-    from receipts.web import login
-    from receipts.web import routes as web_routes
-
     for module in (routes_archive, routes_memento, routes_exports):
         app.include_router(module.router)
     login.install(app)

@@ -53,3 +53,28 @@ def test_failed_fetch_never_overwrites_archived_post(nx):
                            status_reason="This Post was deleted"), "cap3")
     doc = archive.posts.find_one({"_id": "x:1"})
     assert doc["status"] == "deleted" and doc["text"] == "hello"  # the archived text is kept
+
+
+def test_an_upload_cut_off_by_a_kill_does_not_spoil_the_next(nx, monkeypatch):
+    """GridFS writes chunks before the file document: a writer killed in between leaves chunks whose
+    clash (a unique index) or duplicate (none) would lose or corrupt the next upload of the same bytes."""
+    import hashlib
+
+    from bson import ObjectId
+
+    from receipts.db import archive as archive_module
+    from receipts.db.archive import BODY_BUCKET, ORPHAN_CHUNK_AGE_S
+
+    # nx-27017 numbers chunks itself (no ObjectId to date them): there the chunks are watched that long
+    monkeypatch.setattr(archive_module, "ORPHAN_CHUNK_AGE_S", 1.0)
+    archive = _archive(nx, "orphans")
+    data = b"evidence " * 40_000  # two chunks
+    sha = hashlib.sha256(data).hexdigest()
+    stale = datetime.now(UTC) - timedelta(seconds=ORPHAN_CHUNK_AGE_S + 60)
+    chunks = archive.db[f"{BODY_BUCKET}.chunks"]
+    chunks.insert_one({"_id": ObjectId.from_datetime(stale), "files_id": sha, "n": 0, "data": data[:1000]})
+    assert not archive.has_blob(sha)  # no finished upload (nx-27017 shows an empty file document)
+
+    assert archive.put_blob(data) == sha
+    assert archive.get_blob(sha) == data
+    assert [c["n"] for c in chunks.find({"files_id": sha}).sort("n", 1)] == [0, 1]

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import gridfs
 import pymongo
+from bson import ObjectId
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -27,6 +28,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
 
 BODY_BUCKET = "bodies"
+ORPHAN_CHUNK_AGE_S = 30.0  # chunks without a file this old are a cut-off upload, never one in flight
 MEDIA_BUCKET = "mediafiles"
 
 _seq = itertools.count()
@@ -171,8 +173,10 @@ class Archive:
         return self._buckets[name]
 
     def has_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bool:
-        for _ in self.bucket(bucket).find({"_id": sha256}).limit(1):
-            return True
+        """Stored whole: a file document written by a finished upload (it carries its ``metadata.sha256``;
+        nx-27017 makes an empty one of its own as soon as a chunk arrives)."""
+        for f in self.bucket(bucket).find({"_id": sha256}).limit(1):
+            return (f.metadata or {}).get("sha256") == sha256
         return False
 
     def put_blob(self, data: bytes, bucket: str = BODY_BUCKET, filename: str | None = None,
@@ -185,7 +189,7 @@ class Archive:
     def put_blob_stream(self, stream: BinaryIO, sha256: str, bucket: str = BODY_BUCKET,
                         filename: str | None = None, content_type: str | None = None) -> bool:
         """Store a stream whose sha256 the caller computed; False when already stored."""
-        if self.has_blob(sha256, bucket):
+        if self.has_blob(sha256, bucket) or not self._clear_orphan_chunks(bucket, sha256):
             return False
         try:
             self.bucket(bucket).upload_from_stream_with_id(
@@ -193,6 +197,36 @@ class Archive:
         except (DuplicateKeyError, gridfs.errors.FileExists):
             return False  # a concurrent writer stored the same bytes first
         return True
+
+    def _clear_orphan_chunks(self, bucket: str, sha256: str) -> bool:
+        """Chunks with no finished file are an upload cut off (a killed writer) or one in flight.
+
+        GridFS writes the chunks first and the file document last, so a writer killed in between
+        leaves chunks that would clash with (or, without a unique index, corrupt) the next upload of
+        the same bytes. Once no chunk has been written for :data:`ORPHAN_CHUNK_AGE_S` (told by the
+        chunks' ObjectIds, or watched where the server numbers them itself, as nx-27017 does) the
+        writer is gone and they are removed; until then a live writer is waited for. False: the blob
+        got stored meanwhile.
+        """
+        chunks = self.db[f"{bucket}.chunks"]
+        seen: tuple[int, float] | None = None  # (chunk count, when first seen at that count)
+        while True:
+            found = [c["_id"] for c in chunks.find({"files_id": sha256}, {"_id": 1})]
+            if not found:
+                return True
+            now = time.monotonic()
+            if all(isinstance(i, ObjectId) for i in found):
+                idle = utcnow().timestamp() - max(i.generation_time.timestamp() for i in found)
+            else:
+                seen = seen if seen is not None and seen[0] == len(found) else (len(found), now)
+                idle = now - seen[1]
+            if idle >= ORPHAN_CHUNK_AGE_S:  # nobody has written one for a while: the writer is gone
+                chunks.delete_many({"_id": {"$in": found}})
+                self.db[f"{bucket}.files"].delete_one({"_id": sha256})  # an unfinished one (nx-27017)
+                return True
+            time.sleep(0.2)  # a live writer: its file document follows its last chunk
+            if self.has_blob(sha256, bucket):
+                return False
 
     def get_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bytes | None:
         try:

@@ -28,9 +28,9 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from receipts.db.archive import Archive, new_id
+from receipts.db.dates import as_utc, pushed_items
 from receipts.models import Crawl, utcnow
 from receipts.settings import Settings, get_settings
-from scheduler.dates import as_utc, pushed_items
 
 JobKind = Literal["crawl", "recheck_posts", "recheck_article"]
 STATUSES = ("queued", "running", "done", "failed")
@@ -195,7 +195,7 @@ class JobQueue:
     def _swap(self, doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
         """Replace *doc* with *doc* + *changes* if nobody changed it since it was read.
 
-        Whole-document replaces keep dates typed on nx-27017 (see :mod:`scheduler.dates`).
+        Whole-document replaces keep dates typed on nx-27017 (see :mod:`receipts.db.dates`).
         """
         now = utcnow()
         new = {**doc, **changes, "rev": int(doc.get("rev", 0)) + 1, "updated_at": now}

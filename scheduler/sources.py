@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,57 +22,24 @@ from lxml import etree, html
 from pymongo.errors import DuplicateKeyError
 
 from receipts.db.archive import Archive
+from receipts.db.sources import SourceError, parse_every
 from receipts.models import utcnow
 from receipts.origin import route
-from receipts.settings import Settings, get_settings, parse_duration
+from receipts.settings import Settings, get_settings
 from receipts.urlcheck import BadURL, check_user_url
 from scheduler.jobs import PRIORITY_SOURCE, JobQueue
 from scheduler.urls import canonicalize, variants
 
 log = logging.getLogger(__name__)
 
-MIN_EVERY = 60.0  # one poll a minute
-MAX_EVERY = 366 * 86400.0  # a year (a leap one)
 MAX_NEW_PER_POLL = 100
 MAX_REDIRECTS = 5
 MAX_CHILD_SITEMAPS = 3
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 
-class SourceError(ValueError):
-    """A source that cannot be added (bad URL, bad interval)."""
-
-
 def source_id_for(url: str) -> str:
     return "src" + hashlib.sha256(canonicalize(url).encode()).hexdigest()[:16]
-
-
-def parse_every(every: Any) -> float:
-    """A polling interval (``"15m"``, ``"1h"``, ``"1d"`` or seconds) as seconds, checked.
-
-    The one place intervals are read, whether typed by a user or stored: finite, between
-    :data:`MIN_EVERY` and :data:`MAX_EVERY`; anything else is a :class:`SourceError`.
-    """
-    if isinstance(every, bool) or not isinstance(every, int | float | str):
-        raise SourceError(f"polling interval must be a duration like 15m or a number of seconds, got {every!r}")
-    try:
-        seconds = float(every) if isinstance(every, int | float) else parse_duration(every)
-    except (ValueError, OverflowError) as exc:
-        raise SourceError(f"polling interval {str(every)[:40]!r} is not a duration (use e.g. 15m, 1h, 1d)") from exc
-    if not math.isfinite(seconds):
-        raise SourceError(f"polling interval must be a finite duration, got {str(every)[:40]!r}")
-    if not MIN_EVERY <= seconds <= MAX_EVERY:
-        raise SourceError(f"polling interval must be between {MIN_EVERY:.0f}s and {MAX_EVERY / 86400:.0f}d, "
-                          f"got {str(every)[:40]!r}")
-    return seconds
-
-
-def every_seconds(doc: dict[str, Any]) -> float | None:
-    """A stored source's interval, or None when the stored value is unusable (see :func:`parse_every`)."""
-    try:
-        return parse_every(doc.get("every"))
-    except SourceError:
-        return None
 
 
 # -- CRUD -------------------------------------------------------------------------------------

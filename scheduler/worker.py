@@ -25,10 +25,10 @@ from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive, new_id
+from receipts.db.dates import pushed_items
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
-from scheduler.dates import pushed_items
 from scheduler.jobs import JobQueue, close_crawl, worker_identity
 from scheduler.rechecks import schedule_after_crawl
 

@@ -60,7 +60,7 @@ def crawl_options(browser: bool | None, settings: Settings | None = None) -> dic
 
 def canonical_key(url: str) -> str:
     """The dedupe key of an article URL (same rules as source polling)."""
-    from scheduler.urls import canonicalize
+    from receipts.urls import canonicalize
 
     return canonicalize(url)
 

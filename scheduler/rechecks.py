@@ -15,9 +15,9 @@ from typing import Any
 
 from receipts.db.archive import Archive, set_fields
 from receipts.db.dates import as_utc
+from receipts.db.jobs import PRIORITY_RECHECK, JobQueue
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
-from scheduler.jobs import PRIORITY_RECHECK, JobQueue
 
 log = logging.getLogger(__name__)
 

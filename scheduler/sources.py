@@ -23,12 +23,12 @@ from lxml import etree, html
 from pymongo.errors import DuplicateKeyError
 
 from receipts.db.archive import Archive
+from receipts.db.jobs import PRIORITY_SOURCE, JobQueue
 from receipts.models import utcnow
 from receipts.origin import route
 from receipts.settings import Settings, get_settings
 from receipts.urlcheck import BadURL, check_user_url
 from receipts.urls import canonicalize, variants
-from scheduler.jobs import PRIORITY_SOURCE, JobQueue
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
+from receipts.db.jobs import ensure_job_indexes
+from receipts.db.sources import SourceError, parse_every
 from receipts.models import utcnow
 from receipts.private import private_dir
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
-from scheduler.jobs import ensure_job_indexes
-from scheduler.sources import SourceError, parse_every
 from scheduler.worker import DB_BACKOFF_CAP, WorkerPool
 
 log = logging.getLogger(__name__)

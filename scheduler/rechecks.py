@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from receipts.db.archive import Archive, set_fields
+from receipts.db.dates import as_utc
+from receipts.db.jobs import PRIORITY_RECHECK, JobQueue
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
-from scheduler.dates import as_utc
-from scheduler.jobs import PRIORITY_RECHECK, JobQueue
 
 log = logging.getLogger(__name__)
 

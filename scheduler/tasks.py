@@ -17,9 +17,9 @@ from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import JobQueue
 from scheduler import rechecks, sources, webhooks
 from scheduler.backoff import Backoff
-from scheduler.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 

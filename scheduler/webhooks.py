@@ -17,11 +17,12 @@ import httpx
 from pymongo.errors import DuplicateKeyError
 
 from receipts.db.archive import Archive
+from receipts.db.dates import as_utc
+from receipts.exports.records import event_json
 from receipts.models import utcnow
 from receipts.origin import route
 from receipts.settings import Settings, get_settings
 from receipts.urlcheck import BadURL, check_user_url
-from scheduler.dates import as_utc, is_date_string
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +30,6 @@ MAX_ATTEMPTS = 8
 SETTLE_SECONDS = 2.0  # events younger than this may still be arriving out of id order
 TIMEOUT = 10.0
 BATCH = 200
-
-
-def event_json(event: dict[str, Any]) -> dict[str, Any]:
-    """The public shape of an event (API and webhooks)."""
-
-    def _plain(value: Any) -> Any:
-        if isinstance(value, datetime) or is_date_string(value):
-            return as_utc(value).isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]
-        if isinstance(value, dict):
-            return {k: _plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [_plain(v) for v in value]
-        return value
-
-    return {"id": event["_id"], "type": event.get("type"), "subject_id": event.get("subject_id"),
-            "created_at": _plain(event.get("created_at")), "data": _plain(event.get("data") or {})}
 
 
 def sources_for(archive: Archive, subject_id: str) -> list[str]:

@@ -25,11 +25,12 @@ from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive, new_id
+from receipts.db.dates import pushed_items
+from receipts.db.jobs import JobQueue
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
-from scheduler.dates import pushed_items
-from scheduler.jobs import JobQueue, close_crawl, worker_identity
+from scheduler.jobs import close_crawl, close_orphan_crawl, worker_identity
 from scheduler.rechecks import schedule_after_crawl
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class WorkerPool:
     def _step(self, owner: str, backoff: Backoff) -> None:
         """Claim one job and run it; wait a tick when there is none, back off when the database fails."""
         try:
-            self.queue.reap_expired()
+            self.queue.reap_expired(on_orphan=lambda job, reason: close_orphan_crawl(self.archive, job, reason))
             job = self.queue.claim(owner)
         except PyMongoError as exc:
             delay = backoff.next_delay()

@@ -12,8 +12,8 @@ from archive_support import FILLER_COUNT, RUPAR_KEY, Seed
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import JobQueue, ensure_job_indexes
 from receipts.settings import reset_settings
-from scheduler.jobs import JobQueue, ensure_job_indexes
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

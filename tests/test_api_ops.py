@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from receipts.api.app import create_app
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import JobQueue, ensure_job_indexes
 from receipts.models import utcnow
 from receipts.settings import reset_settings
-from scheduler.jobs import JobQueue, ensure_job_indexes
 
 
 def _client() -> tuple[TestClient, Archive]:

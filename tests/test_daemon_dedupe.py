@@ -11,8 +11,8 @@ from daemon_support import daemons  # noqa: F401
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import ACTIVE, JobQueue, canonical_key
 from receipts.models import utcnow
-from scheduler.jobs import ACTIVE, JobQueue, canonical_key
 
 URLS = [f"https://news.example/dedupe/story-{n}" for n in range(20)]
 REQUESTS = 100

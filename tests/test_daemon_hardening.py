@@ -20,7 +20,7 @@ from daemon_support import (  # noqa: F401
 )
 
 from fakeweb.catalog import VIETOR_ID
-from scheduler.dates import pushed_items
+from receipts.db.dates import pushed_items
 
 SLOW = {"RECEIPTS_DOWNLOAD_DELAY": "0.3", "RECEIPTS_CONCURRENCY": "1", "RECEIPTS_PER_HOST_CONCURRENCY": "1"}
 

@@ -7,8 +7,8 @@ import math
 import pytest
 from daemon_support import daemons, wait_for  # noqa: F401
 
+from receipts.db.sources import MAX_EVERY, MIN_EVERY, SourceError, parse_every, source_id_for
 from receipts.models import utcnow
-from scheduler.sources import MAX_EVERY, MIN_EVERY, SourceError, parse_every, source_id_for
 
 FEED_URL = "https://newrepublic.com/feed/rss"
 OTHER_FEED = "https://newrepublic.com/feed/other"

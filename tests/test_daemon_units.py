@@ -11,13 +11,19 @@ from fakeweb import news
 from fakeweb.catalog import ARTICLE_URL
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import (
+    PRIORITY_ON_DEMAND,
+    PRIORITY_RECHECK,
+    PRIORITY_SOURCE,
+    JobQueue,
+    ensure_job_indexes,
+)
 from receipts.models import utcnow
 from receipts.settings import get_settings, reset_settings
+from receipts.urls import canonicalize
 from scheduler import webhooks
-from scheduler.jobs import PRIORITY_ON_DEMAND, PRIORITY_RECHECK, PRIORITY_SOURCE, JobQueue, ensure_job_indexes
 from scheduler.rechecks import next_check
 from scheduler.sources import extract
-from scheduler.urls import canonicalize
 
 
 def _archive() -> Archive:

@@ -9,7 +9,6 @@ stable while documents are added.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,8 +17,6 @@ from fastapi.responses import JSONResponse
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from scheduler.dates import as_utc, is_date_string
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -76,24 +73,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
         logging.getLogger("receipts.api").exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
-
-
-# -- JSON helpers ---------------------------------------------------------------------------
-def iso(value: Any) -> str | None:
-    """A stored date (datetime or nx-27017 date string) as ISO 8601 UTC with ``Z``; None otherwise."""
-    moment = as_utc(value)
-    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
-
-
-def plain(value: Any) -> Any:
-    """BSON-ish values → JSON: datetimes as ISO 8601 UTC, recursively."""
-    if isinstance(value, datetime) or is_date_string(value):
-        return iso(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 # -- pagination -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from receipts.api.auth import require_read
-from receipts.api.common import ApiError, iso, paginate
+from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
 from receipts.exports.records import (
@@ -24,6 +24,7 @@ from receipts.exports.records import (
     article_summary,
     articles_citing_post,
     capture_json,
+    iso,
     post_detail,
     post_summary,
 )
@@ -173,7 +174,7 @@ def get_capture_body(capture_id: str, request: Request) -> StreamingResponse:
 def _http_date(value: Any) -> str:
     from email.utils import format_datetime
 
-    from scheduler.dates import as_utc
+    from receipts.db.dates import as_utc
 
     moment = as_utc(value)
     return format_datetime(moment, usegmt=True) if moment else ""

@@ -11,9 +11,9 @@ from receipts.api.auth import require_read, require_write
 from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
+from receipts.db.jobs import PRIORITY_ON_DEMAND, JobOptionError, JobQueue, crawl_options
 from receipts.exports.records import job_json
 from receipts.urlcheck import BadURL, check_user_url
-from scheduler.jobs import PRIORITY_ON_DEMAND, JobOptionError, JobQueue, crawl_options
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/crawls", tags=["crawls"])
 

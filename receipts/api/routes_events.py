@@ -10,8 +10,8 @@ from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import id_time_prefix
+from receipts.exports.records import event_json
 from receipts.queries import EVENT_ID_RE, QueryError, parse_datetime
-from scheduler.webhooks import event_json
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/events", tags=["events"])
 

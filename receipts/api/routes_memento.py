@@ -17,8 +17,8 @@ from receipts.api.common import ApiError
 from receipts.api.params import any_query
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
+from receipts.db.dates import as_utc
 from receipts.queries import MAX_URL
-from scheduler.dates import as_utc
 
 router = APIRouter(route_class=DeadlineRoute, tags=["memento"], dependencies=[Depends(require_read)])
 

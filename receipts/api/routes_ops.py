@@ -15,8 +15,8 @@ from pymongo.errors import PyMongoError
 from receipts.api.auth import require_read
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
+from receipts.db.jobs import STATUSES, JobQueue
 from receipts.models import utcnow
-from scheduler.jobs import STATUSES, JobQueue
 
 router = APIRouter(route_class=DeadlineRoute, tags=["ops"])
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from receipts.api.auth import read_authorised, require_read, require_write
 from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
+from receipts.db import sources as src
 from receipts.db.archive import Archive
 from receipts.exports.records import source_json
-from scheduler import sources as src
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/sources", tags=["sources"])
 

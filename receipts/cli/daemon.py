@@ -134,8 +134,8 @@ def sources_add(
     name: Annotated[str | None, typer.Option(help="A label.")] = None,
 ) -> None:
     """Follow a source; the daemon polls it from its next tick."""
+    from receipts.db.sources import SourceError, add_source
     from receipts.exports.records import source_json
-    from scheduler.sources import SourceError, add_source
 
     try:
         doc, created = add_source(open_archive(), url, every, webhook, name)
@@ -148,8 +148,8 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
     """The followed sources."""
+    from receipts.db.sources import list_sources
     from receipts.exports.records import source_json
-    from scheduler.sources import list_sources
 
     for doc in list_sources(open_archive()):
         item = source_json(doc)
@@ -163,7 +163,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON 
 @sources_app.command("remove")
 def sources_remove(source: Annotated[str, typer.Argument(help="Source id or URL.")]) -> None:
     """Stop following a source (its archived articles stay)."""
-    from scheduler.sources import remove_source
+    from receipts.db.sources import remove_source
 
     doc = remove_source(open_archive(), source)
     if doc is None:

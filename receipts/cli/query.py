@@ -152,8 +152,8 @@ def query_events(
     limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change events (deletions, edits, …), oldest first."""
+    from receipts.exports.records import event_json
     from receipts.queries import EVENT_SORT, EventFilters, event_query
-    from scheduler.webhooks import event_json
 
     _choose(as_json, as_csv)
     archive = open_archive()

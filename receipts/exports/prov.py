@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from receipts.api.common import iso
 from receipts.db.archive import Archive
 from receipts.exports import iter_articles
-from receipts.exports.records import post_state
+from receipts.exports.records import iso, post_state
 
 CONTEXT = {
     "prov": "http://www.w3.org/ns/prov#",

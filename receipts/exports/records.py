@@ -1,5 +1,5 @@
-"""The public JSON shapes of articles, posts, references, captures, jobs, crawls and sources, and the
-flat export row.
+"""The public JSON shapes of articles, posts, references, captures, jobs, crawls, sources and events, and
+the flat export row.
 
 Used by the API, the web UI, the CLI and every export, so one article (or job) looks the same
 everywhere. Dates are ISO 8601 UTC strings with ``Z``.
@@ -8,16 +8,33 @@ everywhere. Dates are ISO 8601 UTC strings with ``Z``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from receipts.api.common import iso, plain
 from receipts.db.archive import Archive
+from receipts.db.dates import as_utc, is_date_string, pushed_items
+from receipts.db.sources import every_seconds
 from receipts.queries import short_id
-from scheduler.dates import as_utc, pushed_items
-from scheduler.sources import every_seconds
 
 MEDIA_TYPES_SHOWN = ("photo", "video", "animated_gif", "hls", "poster", "card_image")
+
+
+def iso(value: Any) -> str | None:
+    """A stored date (datetime or nx-27017 date string) as ISO 8601 UTC with ``Z``; None otherwise."""
+    moment = as_utc(value)
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def plain(value: Any) -> Any:
+    """BSON-ish values → JSON: datetimes as ISO 8601 UTC, recursively."""
+    if isinstance(value, datetime) or is_date_string(value):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def post_state(post: dict[str, Any] | None) -> str:
@@ -206,6 +223,12 @@ def source_json(doc: dict[str, Any], reveal: bool = True) -> dict[str, Any]:
             "created_at": iso(doc.get("created_at")), "last_polled_at": iso(doc.get("last_polled_at")),
             "last_status": doc.get("last_status"), "last_error": doc.get("last_error"),
             "polls": doc.get("polls", 0), "not_modified": doc.get("not_modified", 0), "queued": doc.get("queued", 0)}
+
+
+def event_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of an event (API, CLI and webhooks)."""
+    return {"id": event["_id"], "type": event.get("type"), "subject_id": event.get("subject_id"),
+            "created_at": plain(event.get("created_at")), "data": plain(event.get("data") or {})}
 
 
 # -- the flat row: one per reference ------------------------------------------------------------

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
 from receipts.api.timeouts import DeadlineRoute
+from receipts.db.dates import as_utc
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -44,7 +45,6 @@ from receipts.queries import (
 )
 from receipts.settings import get_settings
 from receipts.web.login import require_read_ui
-from scheduler.dates import as_utc
 
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; frame-src 'none'; "

@@ -182,6 +182,10 @@ class StoragePipeline:
     def writer(self) -> ArchiveWriter:
         return get_writer(self.crawler)
 
+    def open_spider(self, spider: Spider | None = None) -> None:
+        """Before this crawl writes anything, write what earlier runs left in the spool."""
+        replay_leftover_spool(self.writer.archive)
+
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, CrawlErrorItem | ReferenceResolvedItem | QuoteResolvedItem):
             self.handle(item)  # in-memory only

@@ -28,6 +28,7 @@ from crawlers.items import (
     ReferenceResolvedItem,
     ScreenshotItem,
 )
+from crawlers.signals import capture_recorded
 from pipelines.spool import DB_DOWN_ERRORS, Breaker, Spool
 from receipts.changes import article_events, post_events
 from receipts.db import get_database
@@ -134,6 +135,24 @@ def get_writer(crawler: Crawler) -> ArchiveWriter:
         writer = ArchiveWriter(archive, getattr(crawler.spider, "crawl_id", None))
         crawler._receipts_writer = writer  # type: ignore[attr-defined]
     return writer
+
+
+class WriterExtension:
+    """Connects the crawl's writer to :data:`~crawlers.signals.capture_recorded` (the capture
+    middleware's only way out), so every attempt is written in the order it was recorded."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WriterExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.capture_recorded, signal=capture_recorded)
+        return ext
+
+    def capture_recorded(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None,
+                         store_body: bool = True, **_: Any) -> None:
+        get_writer(self.crawler).add_capture(capture, body, request=request, response=response, store_body=store_body)
 
 
 def merge_references(refs: list[Reference]) -> list[Reference]:

@@ -33,7 +33,7 @@ while hold and not (spool_dir.parent / "release").exists():
 REPLAYER = """
 import json, sys, time
 from pathlib import Path
-from pipelines.storage import replay_leftover_spool
+from pipelines.writer import replay_leftover_spool
 from receipts.db import get_database
 from receipts.db.archive import Archive
 spool_dir = Path(sys.argv[1])
@@ -81,7 +81,7 @@ def test_two_processes_replaying_one_spool_replay_each_entry_once(receipts_env):
 
 
 def test_a_live_crawls_spool_is_left_to_it(receipts_env):
-    from pipelines.storage import replay_leftover_spool
+    from pipelines.writer import replay_leftover_spool
     from receipts.db import get_database
     from receipts.db.archive import Archive
 

@@ -58,6 +58,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         },
         "EXTENSIONS": {
             "scrapy.extensions.telnet.TelnetConsole": None,
+            "pipelines.writer.WriterExtension": 400,
             "pipelines.evidence.EvidenceExtension": 500,
         },
         "RECEIPTS_ORIGIN_MAP": s.origin_map,

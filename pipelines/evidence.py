@@ -1,7 +1,7 @@
 """Evidence extension: one WARC 1.1 file per crawl, fed by the writer's capture and resource hooks.
 
 On ``spider_opened`` it opens ``RECEIPTS_DATA_DIR/warc/<crawl_id>.warc.gz`` and hooks into the
-crawl's :class:`~pipelines.storage.ArchiveWriter`; every capture gets its records (and its
+crawl's :class:`~pipelines.writer.ArchiveWriter`; every capture gets its records (and its
 ``warc_file`` / ``warc_record_id``) before it is stored. On ``spider_closed`` the file is closed,
 its sha256 recorded in the ``warcs`` collection and its name added to the crawl's ``warc_files``.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from pipelines.storage import get_writer
+from pipelines.writer import get_writer
 from receipts.evidence.warc import CrawlWarc, warc_name
 from receipts.models import Capture, utcnow
 from receipts.settings import get_settings

@@ -53,7 +53,7 @@ from twisted.python.failure import Failure
 
 from crawlers.items import PostItem
 from crawlers.platforms.x.media import parse_hls_master, parse_hls_media, resolution_from_url
-from pipelines.storage import get_writer
+from pipelines.writer import get_writer
 from receipts.media_store import HLS_TYPE, MediaStore, StoredMedia, TempSink, clean_temp_dir
 from receipts.models import Media, MediaVariant, Post
 from receipts.settings import get_settings

@@ -1,8 +1,8 @@
-"""Storage: the item pipeline and the per-crawl writer every component writes through.
+"""Storage: the item pipeline, writing articles and posts through the crawl's writer.
 
-The writer owns the crawl document and the archive calls; captures come from the capture
-middleware, articles and posts from the pipeline. At the end of a crawl the pipeline joins
-each reference with its post's state (``archived`` / ``deleted`` / ``unavailable`` / ``error``).
+The writer (:mod:`pipelines.writer`) owns the archive calls and the spool; this pipeline owns
+items and the crawl document's outcome. At the end of a crawl it joins each reference with its
+post's state (``archived`` / ``deleted`` / ``unavailable`` / ``error``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ import json
 import logging
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawlers.browser.store import store_screenshot
 from crawlers.items import (
     ArticleItem,
     CrawlErrorItem,
@@ -28,12 +25,13 @@ from crawlers.items import (
     ReferenceResolvedItem,
     ScreenshotItem,
 )
-from pipelines.spool import DB_DOWN_ERRORS, Breaker, Spool
+from pipelines.screenshots import store_screenshot
+from pipelines.spool import DB_DOWN_ERRORS
+from pipelines.writer import ArchiveWriter, get_writer, replay_leftover_spool
 from receipts.changes import article_events, post_events
-from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.evidence.warc import post_urn
-from receipts.models import Article, Capture, Post, Reference, Resolution, utcnow
+from receipts.models import Article, Reference, Resolution, utcnow
 from receipts.quotes.article import (
     apply_search,
     check_references,
@@ -48,92 +46,6 @@ log = logging.getLogger(__name__)
 _POST_TO_REF_STATUS = {"live": "archived", "deleted": "deleted", "unavailable": "unavailable", "error": "error"}
 _KIND_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
 UNFINISHED = "not fetched: the crawl was interrupted before it got to this reference"
-
-
-class ArchiveWriter:
-    """All writes of one crawl. Hooks let evidence writers see every fetch (``capture_hooks``) and
-    every derived resource such as screenshots or normalised post JSON (``resource_hooks``)."""
-
-    def __init__(self, archive: Archive, crawl_id: str | None, spool_dir: Path | None = None) -> None:
-        self.archive = archive
-        self.crawl_id = crawl_id
-        self.capture_hooks: list[Any] = []
-        self.resource_hooks: list[Any] = []
-        self.captures = 0
-        self.spool = Spool(spool_dir or get_settings().spool_dir, crawl_id)
-        self.breaker = Breaker()
-        # one writer thread: database round trips leave the reactor, and stay in the order submitted
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipts-writer")
-        self._pending: list[Future] = []
-
-    def submit(self, fn: Any) -> Future:
-        future = self._thread.submit(fn)
-        self._pending = [f for f in self._pending if not f.done()]
-        self._pending.append(future)
-        return future
-
-    def flush(self) -> None:
-        """Wait for every submitted write (re-raising the first failure)."""
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
-
-    def guarded(self, write: Any, kind: str, payload: Any) -> bool:
-        """Run *write*; when MongoDB is unreachable spool *payload* instead. True when written now."""
-        try:
-            self.breaker.check()
-            write()
-            return True
-        except DB_DOWN_ERRORS as exc:
-            self.breaker.tripped()
-            log.warning("MongoDB unreachable (%s): spooling %s", type(exc).__name__, kind)
-            self.spool.put(kind, payload)
-            return False
-
-    def add_capture(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None,
-                    store_body: bool = True) -> Capture:
-        """Hooks (WARC) see the body; the archive stores it unless *store_body* is False (media: the
-        bytes live in the media bucket, the capture only points there)."""
-        for hook in self.capture_hooks:
-            try:
-                hook(capture, body, request, response)
-            except Exception:  # evidence hooks must never break the crawl
-                log.exception("capture hook failed for %s", capture.requested_url)
-        stored = body if store_body else None
-        self.submit(lambda: self.guarded(lambda: self.archive.add_capture(capture, stored), "capture",
-                                         (capture, stored)))
-        self.captures += 1
-        return capture
-
-    def add_resource(self, uri: str, content_type: str, data: bytes, meta: dict[str, Any] | None = None) -> str | None:
-        """Record a derived resource in the evidence (WARC ``resource`` record); returns its record id.
-
-        ``meta``: ``target_id`` (``x:<id>`` or the article id), ``capture_id`` of the capture it came
-        from, ``kind`` (``post_json``, ``post_screenshot``, ``embed_screenshot``…), anything else
-        worth keeping as provenance.
-        """
-        record_id = None
-        for hook in self.resource_hooks:
-            try:
-                record_id = hook(uri, content_type, data, meta) or record_id
-            except Exception:  # evidence hooks must never break the crawl
-                log.exception("resource hook failed for %s", uri)
-        return record_id
-
-    def save_article(self, article: Article, capture_id: str | None) -> Article:
-        return self.archive.save_article(article, capture_id)
-
-    def save_post(self, post: Post, capture_id: str | None) -> tuple[Post, Post | None]:
-        return self.archive.save_post(post, capture_id)
-
-
-def get_writer(crawler: Crawler) -> ArchiveWriter:
-    writer = getattr(crawler, "_receipts_writer", None)
-    if writer is None:
-        archive = Archive(get_database())
-        writer = ArchiveWriter(archive, getattr(crawler.spider, "crawl_id", None))
-        crawler._receipts_writer = writer  # type: ignore[attr-defined]
-    return writer
 
 
 def merge_references(refs: list[Reference]) -> list[Reference]:
@@ -181,6 +93,10 @@ class StoragePipeline:
     @property
     def writer(self) -> ArchiveWriter:
         return get_writer(self.crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        """Before this crawl writes anything, write what earlier runs left in the spool."""
+        replay_leftover_spool(self.writer.archive)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, CrawlErrorItem | ReferenceResolvedItem | QuoteResolvedItem):
@@ -427,20 +343,3 @@ def skip_reason(ref: Reference, skipped: dict[str, str], fetched: set[str]) -> s
     if ref.kind == "attribution":
         return skipped.get(ref.key)  # its search was over the cap
     return None
-
-
-def replay_leftover_spool(archive: Archive, spool_dir: Path | None = None) -> int:
-    """Write entries an earlier crawl spooled but could not replay (MongoDB stayed down past its end)."""
-    spool = Spool(spool_dir or get_settings().spool_dir, None)
-
-    def write(kind: str, payload: Any) -> None:
-        if kind == "capture":
-            archive.add_capture(*payload)
-        elif isinstance(payload, ArticleItem):
-            archive.save_article(payload.article, payload.capture_id)
-        elif isinstance(payload, PostItem):
-            archive.save_post(payload.post, payload.capture_id)
-        else:
-            log.warning("dropping a spooled %s from an earlier crawl", type(payload).__name__)
-
-    return spool.replay(write, mine_only=False)

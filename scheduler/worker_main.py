@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
     if job is None:
         sys.stderr.write(f"no job {job_id}\n")
         return EXIT_NO_JOB
-    from receipts.crawl import run_crawl
+    from crawlers.run import run_crawl
 
     options = {**(job.get("options") or {}), "job_id": job_id}
     url = job.get("url") if job.get("kind") != "recheck_posts" else None

@@ -33,7 +33,7 @@ while hold and not (spool_dir.parent / "release").exists():
 REPLAYER = """
 import json, sys, time
 from pathlib import Path
-from pipelines.storage import replay_leftover_spool
+from pipelines.writer import replay_leftover_spool
 from receipts.db import get_database
 from receipts.db.archive import Archive
 spool_dir = Path(sys.argv[1])
@@ -81,7 +81,7 @@ def test_two_processes_replaying_one_spool_replay_each_entry_once(receipts_env):
 
 
 def test_a_live_crawls_spool_is_left_to_it(receipts_env):
-    from pipelines.storage import replay_leftover_spool
+    from pipelines.writer import replay_leftover_spool
     from receipts.db import get_database
     from receipts.db.archive import Archive
 
@@ -96,3 +96,15 @@ def test_a_live_crawls_spool_is_left_to_it(receipts_env):
     assert replay_leftover_spool(archive, spool_dir) == ENTRIES  # the owner died: now they are leftovers
     assert not list(spool_dir.glob("*.pkl")) and not list(spool_dir.glob("*.lock"))
     assert receipts_env.db.posts.count_documents({}) == ENTRIES
+
+
+def test_the_next_crawl_replays_what_an_earlier_run_left(receipts_env):
+    """The storage pipeline replays dead owners' entries when the spider opens (the runner no longer does)."""
+    from fakeweb import ARTICLE_URL
+
+    spool_dir, writer = spool_entries(receipts_env, "crgone", hold=False)
+    assert writer.wait(30) == 0
+    receipts_env.crawl_json(ARTICLE_URL)
+    assert not list(spool_dir.glob("*.pkl"))
+    assert receipts_env.db.posts.find_one({"_id": "x:9000"})["text"] == "spooled 0"
+    assert receipts_env.db.posts.find_one({"_id": f"x:{9000 + ENTRIES - 1}"}) is not None

@@ -6,6 +6,9 @@ each transport error, with the original URL restored by the origin-map middlewar
 ``meta["capture_body"] = False`` (media downloads): a 2xx body is hashed but not copied into
 the ``bodies`` bucket; the media pipeline stores those bytes once in ``mediafiles`` and the
 capture's ``body_ref`` is ``gridfs:mediafiles/<sha256>``. Error bodies are always kept.
+
+Each capture leaves through the :data:`~crawlers.signals.capture_recorded` signal; the writer
+(in ``pipelines/``) listens, so this middleware never imports a pipeline.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawlers.browser.routing import render_failure
-from pipelines.storage import get_writer
+from crawlers.signals import capture_recorded
 from receipts.db.archive import MEDIA_BUCKET, new_id
 from receipts.models import Capture, sha256_hex
 
@@ -42,6 +45,18 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
 class CaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._warned = False
+
+    def _record(self, capture: Capture, body: bytes | None, request: Request, response: Response | None = None,
+                store_body: bool = True) -> None:
+        """Hand *capture* to whoever writes it (the crawl's writer, via the signal)."""
+        receivers = self.crawler.signals.send_catch_log(capture_recorded, capture=capture, body=body,
+                                                        request=request, response=response, store_body=store_body)
+        if not receivers and not self._warned:
+            self._warned = True
+            log.warning("no receiver for capture_recorded: captures of this crawl are not stored")
+        request.meta["capture_id"] = capture.id
+        request.meta.setdefault("capture_ids", []).append(capture.id)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
@@ -76,23 +91,20 @@ class CaptureMiddleware:
         capture.http_status = response.status
         capture.headers = _headers(response.headers)
         capture.content_type = capture.headers.get("Content-Type")
-        writer = get_writer(self.crawler)
         blocked = request.meta.get("browser_blocked")
         if "playwright" in response.flags and (failure := render_failure(response.url, blocked)):
             # the browser's error page (or a page whose navigation was refused) is no evidence
             capture.outcome = "error"
             capture.error = f"browser render failed: {failure}"[:500]
-            writer.add_capture(capture, None, request=request)
+            self._record(capture, None, request)
         elif request.meta.get("capture_body", True) is False and 200 <= response.status < 300:
             # media: the bytes go to the media bucket; the capture points there
             capture.body_sha256 = sha256_hex(response.body)
             capture.body_size = len(response.body)
             capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
-            writer.add_capture(capture, response.body, request=request, response=response, store_body=False)
+            self._record(capture, response.body, request, response, store_body=False)
         else:
-            writer.add_capture(capture, response.body, request=request, response=response)
-        request.meta["capture_id"] = capture.id
-        request.meta.setdefault("capture_ids", []).append(capture.id)
+            self._record(capture, response.body, request, response)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -101,7 +113,5 @@ class CaptureMiddleware:
         capture = self._base(request)
         capture.outcome = "error"
         capture.error = f"{type(exception).__name__}: {exception}"[:500]
-        get_writer(self.crawler).add_capture(capture, None, request=request)
-        request.meta["capture_id"] = capture.id
-        request.meta.setdefault("capture_ids", []).append(capture.id)
+        self._record(capture, None, request)
         return None

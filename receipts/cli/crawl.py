@@ -14,7 +14,7 @@ from receipts.settings import get_settings, reset_settings
 
 
 def _crawl_and_report(url: str, as_json: bool, *, options: dict, quiet_progress: bool = False) -> dict:
-    from receipts.crawl import run_crawl
+    from crawlers.run import run_crawl
     from receipts.report import build_report
     from receipts.urlcheck import BadURL, check_user_url
 

@@ -1,4 +1,9 @@
-"""Run one article crawl in this process (a fresh Twisted reactor per process)."""
+"""Run one article crawl in this process (a fresh Twisted reactor per process).
+
+The runner opens the crawl document and starts Scrapy; it does not import the pipelines (they are
+wired by dotted path in :mod:`crawlers.settings`): the storage pipeline replays leftover spool
+entries of earlier runs itself when the spider opens.
+"""
 
 from __future__ import annotations
 
@@ -67,14 +72,11 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
     from crawlers.items import PostItem
     from crawlers.settings import build_settings
     from crawlers.spiders.article import ArticleSpider
-
-    options = dict(options or {})
-    from pipelines.storage import replay_leftover_spool
     from receipts.evidence.recover import recover_interrupted
 
+    options = dict(options or {})
     archive = Archive(get_database())
     archive.ensure_indexes()
-    replay_leftover_spool(archive)
     recover_interrupted(archive, get_settings().warc_dir)
     crawl_id = crawl_id or new_id("cr")
     archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))

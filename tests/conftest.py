@@ -166,3 +166,36 @@ def client(seed) -> Iterator:
 
     with process_env(seed):
         yield TestClient(create_app(archive=seed.archive()), base_url="http://localhost")
+
+
+def bulk_article(fakeweb, path: str, count: int, title: str = "Bulk") -> str:
+    """An article embedding *count* generated posts (live while the ``bulk`` fixture is in use)."""
+    from fakeweb.bulk import bulk_id
+
+    body = "".join(
+        f'<blockquote class="twitter-tweet"><p>post {i}</p>&mdash; N (@demo_newsroom) '
+        f'<a href="https://twitter.com/demo_newsroom/status/{bulk_id(i)}">March 1, 2025</a></blockquote>'
+        for i in range(count))
+    return fakeweb.add_page(path, f"<html><head><title>{title}</title></head><body><article><p>Intro.</p>{body}"
+                                  "</article></body></html>")
+
+
+@pytest.fixture
+def bulk(fakeweb) -> Iterator[None]:
+    """Generated posts are live (a bulk article can cite many)."""
+    before = fakeweb.store.bulk_count
+    fakeweb.store.bulk_count = 1000
+    yield
+    fakeweb.store.bulk_count = before
+
+
+@pytest.fixture
+def own_nx(tmp_path: Path) -> Iterator[NxServer]:
+    """An external MongoDB this test may stop and start on the same port (the session one is shared)."""
+    data_dir = tmp_path / "nx"
+    (data_dir / "data").mkdir(parents=True)
+    port = free_port()
+    server = NxServer(uri=f"mongodb://127.0.0.1:{port}/", port=port, data_dir=data_dir)
+    server.start()
+    yield server
+    server.stop()

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from conftest import BIN, ReceiptsEnv, free_port
+from conftest import BIN, ReceiptsEnv, bulk_article, free_port
 
 # compressed schedules: every test daemon runs with these unless a test overrides them
 FAST = {
@@ -177,26 +177,9 @@ def kill_embedded(data_dir: Path) -> None:
 SLOW_POSTS = 30
 
 
-@pytest.fixture
-def bulk(fakeweb: Any) -> Iterator[None]:
-    """Generated posts are live (a slow article can cite many)."""
-    before = fakeweb.store.bulk_count
-    fakeweb.store.bulk_count = 1000
-    yield
-    fakeweb.store.bulk_count = before
-
-
 def slow_article(fakeweb: Any, name: str, posts: int = SLOW_POSTS) -> str:
     """An article citing *posts* generated posts: with a download delay, a crawl that lasts (needs ``bulk``)."""
-    from fakeweb.bulk import bulk_id
-
-    path = unique_path(name)
-    body = "".join(
-        f'<blockquote class="twitter-tweet"><p>post {i}</p>&mdash; N (@demo_newsroom) '
-        f'<a href="https://twitter.com/demo_newsroom/status/{bulk_id(i)}">March 1, 2025</a></blockquote>'
-        for i in range(posts))
-    return fakeweb.add_page(path, f"<html><head><title>{name}</title></head><body><article><p>Intro.</p>{body}"
-                                  "</article></body></html>")
+    return bulk_article(fakeweb, unique_path(name), posts, title=name)
 
 
 def crawl_under_way(db: Any, job_id: str) -> dict:

@@ -10,29 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
+from conftest import bulk_article
 
 from fakeweb.bulk import bulk_id
 
 BIN = Path(sys.executable).parent
 CAP_ENV = "RECEIPTS_MAX_POSTS_PER_ARTICLE"
-
-
-def bulk_article(fakeweb, path: str, count: int) -> str:
-    body = "".join(
-        f'<blockquote class="twitter-tweet"><p>post {i}</p>&mdash; N (@demo_newsroom) '
-        f'<a href="https://twitter.com/demo_newsroom/status/{bulk_id(i)}">March 1, 2025</a></blockquote>'
-        for i in range(count))
-    return fakeweb.add_page(path, f"<html><head><title>Bulk</title></head><body><article><p>Intro.</p>{body}"
-                                  "</article></body></html>")
-
-
-@pytest.fixture
-def bulk(fakeweb):
-    before = fakeweb.store.bulk_count
-    fakeweb.store.bulk_count = 1000
-    yield
-    fakeweb.store.bulk_count = before
 
 
 def test_posts_over_the_cap_are_skipped_with_the_reason(receipts_env, fakeweb, bulk):

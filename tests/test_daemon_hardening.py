@@ -9,7 +9,6 @@ import httpx
 import psutil
 from daemon_support import (  # noqa: F401
     article_page,
-    bulk,
     crawl_under_way,
     daemons,
     embed,

@@ -10,10 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pymongo
 import pytest
-from conftest import NxServer, free_port
 from daemon_support import (  # noqa: F401
     article_page,
-    bulk,
     crawl_under_way,
     daemons,
     embed,
@@ -30,18 +28,6 @@ from receipts.db.embedded import _alive
 # a crawl slow enough to be cut by the outage; a short spool wait, so that it ends while the database is down
 SLOW = {"RECEIPTS_DOWNLOAD_DELAY": "0.3", "RECEIPTS_CONCURRENCY": "1", "RECEIPTS_PER_HOST_CONCURRENCY": "1",
         "RECEIPTS_SPOOL_WAIT": "1", "RECEIPTS_WORKERS": "1"}
-
-
-@pytest.fixture
-def own_nx(tmp_path) -> Iterator[NxServer]:
-    """An external MongoDB this test may stop and start on the same port."""
-    data_dir = tmp_path / "nx"
-    (data_dir / "data").mkdir(parents=True)
-    port = free_port()
-    server = NxServer(uri=f"mongodb://127.0.0.1:{port}/", port=port, data_dir=data_dir)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -12,43 +12,13 @@ import time
 from pathlib import Path
 
 import pymongo
-import pytest
-from conftest import NxServer, free_port
+from conftest import NxServer, bulk_article
 from warcio.archiveiterator import ArchiveIterator
 
 from fakeweb.bulk import bulk_id
 
 BIN = Path(sys.executable).parent
 POSTS = 40
-
-
-def bulk_article(fakeweb, path: str, count: int) -> str:
-    body = "".join(
-        f'<blockquote class="twitter-tweet"><p>post {i}</p>&mdash; N (@demo_newsroom) '
-        f'<a href="https://twitter.com/demo_newsroom/status/{bulk_id(i)}">March 1, 2025</a></blockquote>'
-        for i in range(count))
-    return fakeweb.add_page(path, f"<html><head><title>Bulk</title></head><body><article><p>Intro.</p>{body}"
-                                  "</article></body></html>")
-
-
-@pytest.fixture
-def bulk(fakeweb):
-    before = fakeweb.store.bulk_count
-    fakeweb.store.bulk_count = 1000
-    yield
-    fakeweb.store.bulk_count = before
-
-
-@pytest.fixture
-def own_nx(tmp_path):
-    """A server this test may stop and start (the session one is shared)."""
-    data_dir = tmp_path / "nx"
-    (data_dir / "data").mkdir(parents=True)
-    port = free_port()
-    server = NxServer(uri=f"mongodb://127.0.0.1:{port}/", port=port, data_dir=data_dir)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _env(receipts_env, nx: NxServer, **extra: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from receipts.models import ReferenceKind
 class Hit:
     kind: ReferenceKind
     post_id: str | None = None
+    platform: str = "x"  # the registry name of the platform the post belongs to
     url: str | None = None
     element: etree._Element | None = None  # where it was found (css path, body span)
     variant: str | None = None

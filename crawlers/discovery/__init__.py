@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawlers.platforms.hits import Hit
 from crawlers.platforms.x.urls import is_x_host
 from receipts.models import Article, Reference, sha256_hex
 
@@ -21,7 +22,6 @@ from . import body as body_mod
 from .attribution import footer_attributions, quote_attributions
 from .dom import CssPaths, parse_html
 from .embeds import OTHER_PLATFORM_EMBEDS, find_embeds
-from .hits import Hit
 from .jsonstate import find_json_state_embeds
 from .links import find_bare_urls, find_links
 from .merge import merge_hits

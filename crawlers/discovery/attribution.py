@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crawlers.platforms.hits import Hit
+
 from .body import BodyText, SpanSet
-from .hits import Hit
 
 # "— Aaron Rupar (@atrupar) February 13, 2025" (the date link of an embed, flattened to text)
 FLAT_FOOTER = re.compile(

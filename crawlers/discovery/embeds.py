@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from crawlers.platforms.hits import Hit
 from crawlers.platforms.x.urls import (
     embed_iframe_id,
     is_pic_link,
@@ -22,7 +23,6 @@ from crawlers.platforms.x.urls import (
 )
 
 from .dom import class_tokens, element_lines, tag_of
-from .hits import Hit
 
 
 def _cls(name: str) -> str:

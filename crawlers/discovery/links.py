@@ -11,10 +11,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
 
+from crawlers.platforms.hits import Hit
 from crawlers.platforms.x.urls import is_pic_link, is_short_link, parse_status_url
 
 from .body import SpanSet
-from .hits import Hit
 
 _MIRRORS = frozenset({
     "fxtwitter.com", "www.fxtwitter.com", "vxtwitter.com", "www.vxtwitter.com", "fixupx.com", "fixvx.com",

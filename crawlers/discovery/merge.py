@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from crawlers.platforms.hits import Hit
 from receipts.models import Location, Reference
-
-from .hits import Hit
 
 _RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
 _FILLED = ("url", "handle", "display_name", "displayed_text", "displayed_date")

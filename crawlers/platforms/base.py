@@ -17,7 +17,7 @@ from receipts.models import Post
 if TYPE_CHECKING:
     from lxml import etree
 
-    from crawlers.discovery.hits import Hit
+    from crawlers.platforms.hits import Hit
 
 OutcomeKind = Literal["post", "gone", "error", "moved", "not_a_post"]
 

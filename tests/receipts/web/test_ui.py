@@ -9,18 +9,17 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from archive_support import EDIT_SUFFIX, RUPAR, RUPAR_KEY, XSS_ARTICLE, Seed, process_env
+from conftest import ARTIFACTS
 
 from crawlers.browser import LAUNCH_ARGS, find_chromium
 from receipts.queries import short_id
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = find_chromium()  # the system Chromium (Playwright's own browser when there is none)
 ARGS = list(LAUNCH_ARGS)
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from crawlers.discovery import ArticleExtract, extract_article
 from receipts.models import Article, Reference
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EMBEDS = FIXTURES / "embeds"
 ARTICLES = FIXTURES / "articles"
 URL = "https://news.example.com/2025/02/story.html"

@@ -10,8 +10,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-CLI = Path(__file__).resolve().parents[1] / "receipts" / "cli"
+CLI = ROOT / "receipts" / "cli"
 COMMAND_MODULES = sorted(p for p in CLI.glob("*.py") if p.name not in ("__init__.py", "__main__.py", "common.py"))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import gridfs
 import pytest
+from conftest import ARTIFACTS
 from PIL import Image
 
 from crawlers.browser import HANDLER, browser_settings, find_chromium
@@ -23,7 +24,6 @@ from fakeweb import ARTICLE_URL, DEMO_POSTS
 from fakeweb.catalog import RUPAR_ID, catalog_bodies
 from receipts.settings import get_settings
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 UNKNOWN_ID = "1889222841300000001"  # in no catalogue: 404 everywhere, "this page doesn’t exist" on x.com
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawlers.discovery import ArticleExtract, extract_article
 
-EMBEDS = Path(__file__).resolve().parent / "fixtures" / "embeds"
+EMBEDS = FIXTURES / "embeds"
 URL = "https://news.example.com/a"
 
 _FRAGMENTS = [

@@ -1,4 +1,4 @@
-"""The intermediate finding every detector returns; merge.py turns hits into References."""
+"""The intermediate finding every detector returns (platform packages and discovery); discovery/merge.py turns hits into References."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FIXTURES, ROOT
 
 from fakeweb import ARTICLE_URL
 from fakeweb.catalog import (
@@ -239,7 +240,7 @@ def test_scrapy_crawl_command_works(receipts_env, tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     proc = subprocess.run([str(Path(sys.executable).parent / "scrapy"), "crawl", "article", "-a", f"url={ARTICLE_URL}"],
                           cwd=root, env=receipts_env.env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -271,9 +272,8 @@ def test_a_post_deleted_later_flags_every_article_citing_it(receipts_env, fakewe
 def test_flattened_embed_resolves_through_its_media_link(receipts_env, fakeweb):
     """The seed article as printed: the Rupar embed flattened to text, its pic.twitter.com link the only
     pointer to the post — resolved through t.co (the pic code is the t.co code)."""
-    from pathlib import Path
 
-    html = (Path(__file__).parent / "fixtures" / "articles" / "seed_flattened.html").read_text()
+    html = (FIXTURES / "articles" / "seed_flattened.html").read_text()
     url = fakeweb.add_page("/crawl/seed-flattened", html)
     report = receipts_env.crawl_json(url)
     refs = report["article"]["references"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from crawlers.discovery import extract_article
 from crawlers.platforms.x.syndication import classify_response, normalize_tweet
@@ -19,7 +19,6 @@ from receipts.quotes.compare import check_quote, compare_text
 from receipts.quotes.dates import date_consistent, parse_displayed_date
 from receipts.quotes.normalize import normalize_text, words
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CARROLL_ID = "1629262255744503809"
 
 

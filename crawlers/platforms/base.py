@@ -61,6 +61,10 @@ class FetchOutcome:
     related_post_ids: list[str] = field(default_factory=list)  # quoted / parent posts, same platform
     moved_to: str | None = None
     versions: list[Post] = field(default_factory=list)  # earlier versions the platform lists (edit history)
+    # further requests that complete a read post (a Mastodon edit history …): the spider fetches each,
+    # passes the answer to ``interpret`` and adds the outcome's ``versions``; a failed follow-up
+    # leaves the post as read
+    follow_ups: list[FetchPlan] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

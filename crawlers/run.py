@@ -8,6 +8,7 @@ entries of earlier runs itself when the spider opens.
 from __future__ import annotations
 
 import getpass
+import logging
 import platform
 import shutil
 import socket
@@ -18,10 +19,16 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from receipts.db import get_database
-from receipts.db.archive import Archive, new_id
-from receipts.models import Crawl
+from receipts.db.archive import Archive
+from receipts.ids import new_id
+from receipts.models import Crawl, Reference
+from receipts.quotes.article import previous_resolutions
 from receipts.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 def _version(dist: str) -> str | None:
@@ -56,6 +63,17 @@ def provenance(options: dict[str, Any]) -> dict[str, Any]:
         "chromium": chromium_version(s.browser_path) if s.browser_enabled and options.get("browser", True) else None,
         "options": options,
     }
+
+
+def earlier_quotes(archive: Archive, url: str | None) -> dict[str, Reference]:
+    """Quotes an earlier crawl of *url* linked to posts (by quote key); empty if none or unreadable."""
+    if not url:
+        return {}
+    try:
+        return previous_resolutions(archive.find_article(url))
+    except PyMongoError:  # an unreadable archive must not stop the crawl; the quotes are searched again
+        log.warning("could not read earlier resolutions for %s", url, exc_info=True)
+        return {}
 
 
 def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None,
@@ -99,6 +117,7 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
 
         crawler.signals.connect(responded, signal=signals.response_received)
         crawler.signals.connect(scraped, signal=signals.item_scraped)
-    process.crawl(crawler, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options)
+    process.crawl(crawler, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options,
+                  earlier_quotes=earlier_quotes(archive, url))
     process.start()
     return crawl_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawlers.browser import browser_settings
+from crawlers.config import settings_keys
 from receipts.settings import Settings, get_settings
 
 BOT_NAME = "receipts"
@@ -64,6 +65,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         "RECEIPTS_ORIGIN_MAP": s.origin_map,
         "RECEIPTS_ALLOW_PRIVATE": s.allow_private,
         "RECEIPTS_MAX_POSTS_PER_ARTICLE": s.max_posts_per_article,
+        **settings_keys(s),
     }
     values.update(browser_settings(s, enabled=overrides.pop("RECEIPTS_BROWSER", s.browser_enabled)))
     values.update(overrides)

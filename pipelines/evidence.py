@@ -14,10 +14,10 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawlers.config import crawl_config
 from pipelines.writer import get_writer
 from receipts.evidence.warc import CrawlWarc, warc_name
 from receipts.models import Capture, utcnow
-from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class EvidenceExtension:
             return
         crawl = writer.archive.get_crawl(crawl_id)
         provenance = crawl.provenance if crawl else {}
-        self.warc = CrawlWarc(get_settings().warc_dir / warc_name(crawl_id), crawl_id, provenance).open()
+        self.warc = CrawlWarc(crawl_config(self.crawler.settings).warc_dir / warc_name(crawl_id), crawl_id, provenance).open()
         writer.capture_hooks.append(self.on_capture)
         writer.resource_hooks.append(self.on_resource)
 

@@ -51,12 +51,12 @@ from scrapy.http import Response
 from scrapy.pipelines.media import MediaPipeline as ScrapyMediaPipeline
 from twisted.python.failure import Failure
 
+from crawlers.config import crawl_config
 from crawlers.items import PostItem
 from crawlers.platforms.x.media import parse_hls_master, parse_hls_media, resolution_from_url
 from pipelines.writer import get_writer
 from receipts.media_store import HLS_TYPE, MediaStore, StoredMedia, TempSink, clean_temp_dir
 from receipts.models import Media, MediaVariant, Post
-from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +172,9 @@ class MediaPipeline(ScrapyMediaPipeline):
 
     def __init__(self, download_func: None = None, *, crawler: Crawler) -> None:
         super().__init__(download_func, crawler=crawler)
-        settings = get_settings()
-        self.max_bytes = settings.max_media_bytes
-        self.tmp_dir = settings.data_dir / "tmp"
+        config = crawl_config(crawler.settings)
+        self.max_bytes = config.max_media_bytes
+        self.tmp_dir = config.tmp_dir
         self._store: MediaStore | None = None
         crawler.signals.connect(self.headers_received, signal=signals.headers_received)
         crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from crawlers.browser.capture import png_size
 from crawlers.items import ScreenshotItem
-from receipts.db.archive import new_id
+from receipts.ids import new_id
 from receipts.media_store import MediaStore, TempSink
 from receipts.models import Capture
-from receipts.settings import get_settings
 
 
 def screenshot_uri(item: ScreenshotItem) -> str:
@@ -17,9 +17,9 @@ def screenshot_uri(item: ScreenshotItem) -> str:
     return f"urn:receipts:screenshot:{item.kind}:{item.subject_id}"
 
 
-def store_screenshot(writer: Any, item: ScreenshotItem) -> str:
+def store_screenshot(writer: Any, item: ScreenshotItem, tmp_dir: Path) -> str:
     """Store *item* through the crawl's ``ArchiveWriter``; returns the PNG's sha256."""
-    sink = TempSink(get_settings().data_dir / "tmp")
+    sink = TempSink(tmp_dir)
     try:
         sink.write(item.png)
         path, sha256, size = sink.finish()

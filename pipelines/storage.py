@@ -17,6 +17,7 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
+from crawlers.config import crawl_config
 from crawlers.items import (
     ArticleItem,
     CrawlErrorItem,
@@ -39,37 +40,12 @@ from receipts.quotes.article import (
     previous_resolutions,
     recheck_article,
 )
-from receipts.settings import get_settings
+from receipts.references import merge_references
 
 log = logging.getLogger(__name__)
 
 _POST_TO_REF_STATUS = {"live": "archived", "deleted": "deleted", "unavailable": "unavailable", "error": "error"}
-_KIND_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
 UNFINISHED = "not fetched: the crawl was interrupted before it got to this reference"
-
-
-def merge_references(refs: list[Reference]) -> list[Reference]:
-    """One reference per post: later duplicates give their locations to the first."""
-    out: list[Reference] = []
-    by_key: dict[str, Reference] = {}
-    for ref in refs:
-        key = ref.key
-        first = by_key.get(key)
-        if first is None:
-            by_key[key] = ref
-            out.append(ref)
-            continue
-        first.locations.extend(loc for loc in ref.locations if loc not in first.locations)
-        if _KIND_RANK[ref.kind] < _KIND_RANK[first.kind]:
-            for field in ("kind", "displayed_text", "displayed_date", "variant", "url"):
-                setattr(first, field, getattr(ref, field))
-        first.handle = first.handle or ref.handle
-        first.display_name = first.display_name or ref.display_name
-        first.displayed_text = first.displayed_text or ref.displayed_text
-        first.in_body = first.in_body or ref.in_body
-        if ref.offsets and (first.offsets is None or ref.offsets[0] < first.offsets[0]):
-            first.offsets = ref.offsets
-    return out
 
 
 class StoragePipeline:
@@ -96,7 +72,7 @@ class StoragePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Before this crawl writes anything, write what earlier runs left in the spool."""
-        replay_leftover_spool(self.writer.archive)
+        replay_leftover_spool(self.writer.archive, self.writer.spool.dir)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, CrawlErrorItem | ReferenceResolvedItem | QuoteResolvedItem):
@@ -130,7 +106,7 @@ class StoragePipeline:
         elif isinstance(item, QuoteResolvedItem):
             self.quotes[item.quote_key] = item
         elif isinstance(item, ScreenshotItem):
-            sha256 = store_screenshot(self.writer, item)
+            sha256 = store_screenshot(self.writer, item, crawl_config(self.crawler.settings).tmp_dir)
             shots = self.post_shots if item.kind == "post" else self.embed_shots
             shots[item.ref_key or item.subject_id] = sha256
         elif isinstance(item, CrawlErrorItem):
@@ -142,7 +118,7 @@ class StoragePipeline:
         """Write what was spooled during an outage, waiting up to RECEIPTS_SPOOL_WAIT for MongoDB."""
         if not self.writer.spool.pending():
             return
-        deadline = time.monotonic() + get_settings().spool_wait
+        deadline = time.monotonic() + crawl_config(self.crawler.settings).spool_wait
         while True:
             try:
                 self.writer.archive.db.command("ping")

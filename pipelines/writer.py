@@ -16,13 +16,13 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawlers.config import crawl_config
 from crawlers.items import ArticleItem, PostItem
 from crawlers.signals import capture_recorded
 from pipelines.spool import DB_DOWN_ERRORS, Breaker, Spool
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.models import Article, Capture, Post
-from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,13 @@ class ArchiveWriter:
     """All writes of one crawl. Hooks let evidence writers see every fetch (``capture_hooks``) and
     every derived resource such as screenshots or normalised post JSON (``resource_hooks``)."""
 
-    def __init__(self, archive: Archive, crawl_id: str | None, spool_dir: Path | None = None) -> None:
+    def __init__(self, archive: Archive, crawl_id: str | None, spool_dir: Path) -> None:
         self.archive = archive
         self.crawl_id = crawl_id
         self.capture_hooks: list[Any] = []
         self.resource_hooks: list[Any] = []
         self.captures = 0
-        self.spool = Spool(spool_dir or get_settings().spool_dir, crawl_id)
+        self.spool = Spool(spool_dir, crawl_id)
         self.breaker = Breaker()
         # one writer thread: database round trips leave the reactor, and stay in the order submitted
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipts-writer")
@@ -107,8 +107,9 @@ class ArchiveWriter:
 def get_writer(crawler: Crawler) -> ArchiveWriter:
     writer = getattr(crawler, "_receipts_writer", None)
     if writer is None:
-        archive = Archive(get_database())
-        writer = ArchiveWriter(archive, getattr(crawler.spider, "crawl_id", None))
+        config = crawl_config(crawler.settings)
+        archive = Archive(get_database(config.database_settings()))
+        writer = ArchiveWriter(archive, getattr(crawler.spider, "crawl_id", None), config.spool_dir)
         crawler._receipts_writer = writer  # type: ignore[attr-defined]
     return writer
 
@@ -131,9 +132,9 @@ class WriterExtension:
         get_writer(self.crawler).add_capture(capture, body, request=request, response=response, store_body=store_body)
 
 
-def replay_leftover_spool(archive: Archive, spool_dir: Path | None = None) -> int:
+def replay_leftover_spool(archive: Archive, spool_dir: Path) -> int:
     """Write entries an earlier crawl spooled but could not replay (MongoDB stayed down past its end)."""
-    spool = Spool(spool_dir or get_settings().spool_dir, None)
+    spool = Spool(spool_dir, None)
 
     def write(kind: str, payload: Any) -> None:
         if kind == "capture":

@@ -24,9 +24,10 @@ from typing import Any, Literal, TypeVar
 from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
-from receipts.db.archive import Archive, new_id
+from receipts.db.archive import Archive
 from receipts.db.dates import pushed_items
 from receipts.db.jobs import JobQueue
+from receipts.ids import new_id
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff

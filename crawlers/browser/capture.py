@@ -19,7 +19,7 @@ from playwright.async_api import Page
 
 from crawlers.browser.routing import OriginRouter
 from crawlers.browser.xpage import PageOutcome, classify, focal_selector, page_state_script
-from receipts.db.archive import new_id
+from receipts.ids import new_id
 
 log = logging.getLogger(__name__)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from crawlers.platforms.hits import Hit
 from receipts.models import Location, Reference
+from receipts.references import merge_references
 
-_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}
 _FILLED = ("url", "handle", "display_name", "displayed_text", "displayed_date")
 
 
 def hit_key(hit: Hit) -> str:
     if hit.post_id:
-        return f"x:{hit.post_id}"
+        return f"{hit.platform}:{hit.post_id}"
     if hit.kind == "media_link" and hit.url:
         return f"url:{hit.url}"
     if hit.displayed_text:
@@ -24,27 +24,19 @@ def _location(hit: Hit) -> Location:
                     url=hit.url or hit.media_url, variant=hit.variant)
 
 
+def _reference(hit: Hit) -> Reference:
+    location = _location(hit)
+    unresolved = hit.post_id is None and hit.kind != "media_link"
+    return Reference(
+        platform=hit.platform, post_id=hit.post_id, kind=hit.kind, variant=hit.variant, offsets=hit.offsets,
+        locations=[location], in_body=bool(hit.in_body), status="unresolved" if unresolved else "pending",
+        unresolved_reason=("no post ID in the article" if unresolved else None),
+        **{name: getattr(hit, name) for name in _FILLED},
+    )
+
+
 def merge_hits(hits: list[Hit]) -> list[Reference]:
-    """Group by post; kind precedence embed > link > media_link > attribution; document order kept."""
-    groups: dict[str, list[Hit]] = {}
-    for hit in sorted(hits, key=lambda h: h.order):
-        groups.setdefault(hit_key(hit), []).append(hit)
-    refs: list[Reference] = []
-    for group in groups.values():
-        primary = min(group, key=lambda h: (_RANK[h.kind], h.order))
-        fields = {name: getattr(primary, name) for name in _FILLED}
-        for other in group:
-            for name in _FILLED:
-                if fields[name] is None and getattr(other, name) is not None and not (
-                        name == "url" and other.kind in ("media_link", "attribution")):
-                    fields[name] = getattr(other, name)
-        locations = [_location(h) for h in group]
-        unresolved = primary.post_id is None and primary.kind != "media_link"
-        refs.append(Reference(
-            platform="x", post_id=primary.post_id, kind=primary.kind, variant=primary.variant,
-            offsets=locations[0].offsets, locations=locations, in_body=any(h.in_body for h in group),
-            status="unresolved" if unresolved else "pending",
-            unresolved_reason=("no post ID in the article" if unresolved else None),
-            **fields,
-        ))
-    return refs
+    """One Reference per post (the shared rule in :mod:`receipts.references`), in document order."""
+    keyed = [(hit_key(hit), _reference(hit)) for hit in sorted(hits, key=lambda h: h.order)]
+    keys = {id(ref): key for key, ref in keyed}
+    return merge_references([ref for _, ref in keyed], key=lambda ref: keys[id(ref)])

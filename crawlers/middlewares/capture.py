@@ -21,7 +21,7 @@ from scrapy.http import Response
 
 from crawlers.browser.routing import render_failure
 from crawlers.signals import capture_recorded
-from receipts.db.archive import MEDIA_BUCKET, new_id
+from receipts.ids import new_id
 from receipts.models import Capture, sha256_hex
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,6 @@ class CaptureMiddleware:
             # media: the bytes go to the media bucket; the capture points there
             capture.body_sha256 = sha256_hex(response.body)
             capture.body_size = len(response.body)
-            capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
             self._record(capture, response.body, request, response, store_body=False)
         else:
             self._record(capture, response.body, request, response)

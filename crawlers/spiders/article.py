@@ -32,8 +32,8 @@ from crawlers.platforms.base import FetchPlan, PlatformClient
 from crawlers.platforms.x.client import XClient, tco_outcome
 from crawlers.platforms.x.urls import canonical_post_url, is_pic_link, is_short_link, status_id_from_url
 from crawlers.spiders.resolve import ResolveMixin
-from receipts.db.archive import new_id
-from receipts.models import Post
+from receipts.ids import new_id
+from receipts.models import Post, Reference
 from receipts.origin import route as origin_route
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -74,8 +74,9 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
     def __init__(self, url: str | None = None, crawl_id: str | None = None, posts: str | list[str] | None = None,
-                 **kwargs: Any) -> None:
+                 earlier_quotes: dict[str, Reference] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.earlier_quotes = dict(earlier_quotes or {})
         if isinstance(posts, str):
             posts = [p for p in posts.split(",") if p]
         self.post_keys: list[str] = list(posts or [])  # re-check mode: fetch these posts, no article

@@ -20,23 +20,20 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawlers.config import CrawlConfig, crawl_config
 from crawlers.items import QuoteResolvedItem
 from crawlers.search.base import Found, QuoteTarget, SearchCall, SearchProvider
 from crawlers.search.scoring import score
 from crawlers.search.wayback import WaybackProvider
 from crawlers.search.xapi import XApiProvider
-from receipts.db import get_database
-from receipts.db.archive import Archive
 from receipts.models import Article, Candidate, Reference, Resolution
-from receipts.quotes.article import previous_resolutions
-from receipts.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 10
 SERVER_RETRIES = 1  # X API calls are not retried by the retry middleware (429 must not be hammered)
 
 
-def build_providers(settings: Settings) -> tuple[list[SearchProvider], list[str]]:
+def build_providers(settings: CrawlConfig) -> tuple[list[SearchProvider], list[str]]:
     """The providers named in the settings, in order, and notes about unknown names."""
     providers: list[SearchProvider] = []
     notes: list[str] = []
@@ -84,19 +81,6 @@ def _headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
-def earlier_resolutions(url: str | None) -> dict[str, Reference]:
-    """Quotes an earlier crawl of this article linked to posts (by quote key); empty if none or unreadable."""
-    if not url:
-        return {}
-    try:
-        doc = Archive(get_database()).articles.find_one(
-            {"$or": [{"_id": url}, {"url": url}, {"canonical_url": url}]})
-        return previous_resolutions(Article.from_doc(doc)) if doc else {}
-    except Exception:  # the archive being unreadable must not stop the crawl; the quotes are searched again
-        log.warning("could not read earlier resolutions for %s", url, exc_info=True)
-        return {}
-
-
 class ResolveMixin:
     """Mixed into the article spider, which provides ``fetch_post`` and ``url``."""
 
@@ -104,16 +88,13 @@ class ResolveMixin:
     take_slot: Callable[[str], bool]
     claim_post: Callable[..., bool]
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
-        # read before the article is saved again: a re-crawl re-checks an earlier link instead of searching
-        spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
-        spider._earlier_quotes = earlier_resolutions(getattr(spider, "url", None))
-        return spider
+    # quote key → the reference an earlier crawl linked to a post (the runner passes them in, read
+    # before the article is saved again): a re-crawl re-checks that link instead of searching again
+    earlier_quotes: dict[str, Reference]
 
     def _search_context(self) -> tuple[dict[str, SearchProvider], list[str], dict[str, str]]:
         if not hasattr(self, "_search_providers"):
-            providers, notes = build_providers(get_settings())
+            providers, notes = build_providers(crawl_config(self.settings))
             self._search_providers = {p.name: p for p in providers}
             self._search_notes = notes
             self._search_blocked: dict[str, str] = {}
@@ -121,12 +102,12 @@ class ResolveMixin:
 
     def resolve_attributions(self, article: Article) -> Iterator[Any]:
         """Search for every attribution reference of *article* that has text and no post yet."""
-        settings = get_settings()
+        settings = crawl_config(self.settings)
         providers, config_notes, blocked = self._search_context()
         for ref in article.references:
             if ref.kind != "attribution" or ref.post_id or not (ref.displayed_text or "").strip():
                 continue
-            earlier = getattr(self, "_earlier_quotes", {}).get(ref.key)
+            earlier = self.earlier_quotes.get(ref.key)
             if earlier is not None and earlier.post_id:
                 yield QuoteResolvedItem(article.id, ref.key, earlier.post_id, earlier.resolution, earlier.candidates)
                 yield from self.fetch_post(earlier.platform, earlier.post_id, handle=earlier.handle)

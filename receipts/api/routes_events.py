@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
-from receipts.db.archive import id_time_prefix
 from receipts.exports.records import event_json
+from receipts.ids import id_time_prefix
 from receipts.queries import EVENT_ID_RE, QueryError, parse_datetime
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/events", tags=["events"])

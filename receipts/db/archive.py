@@ -11,8 +11,6 @@ Updates filter on ``_id`` only: on nx-27017 any other filter in an update is a f
 from __future__ import annotations
 
 import io
-import itertools
-import os
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -25,45 +23,12 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from receipts.ids import new_id
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
 
 BODY_BUCKET = "bodies"
 ORPHAN_CHUNK_AGE_S = 30.0  # chunks without a file this old are a cut-off upload, never one in flight
 MEDIA_BUCKET = "mediafiles"
-
-_seq = itertools.count()
-
-
-def new_id(prefix: str = "") -> str:
-    """Time-sortable unique id: ``<ms since epoch, base36><pid><counter>``."""
-    ms = int(time.time() * 1000)
-    return f"{prefix}{id_time_prefix(ms)}{_b36(os.getpid() % 46656):>3}{_b36(next(_seq) % 1679616):>4}".replace(" ", "0")
-
-
-ID_TIME_LIMIT_MS = 36**9  # nine base-36 digits: ids sort by time until the year 5188
-
-
-def id_time_prefix(ms: int) -> str:
-    """The time part of :func:`new_id` for a moment in ms: ids sort by it.
-
-    Raises ValueError outside ``0 <= ms < ID_TIME_LIMIT_MS`` (before 1970, or too long to sort).
-    """
-    if not 0 <= ms < ID_TIME_LIMIT_MS:
-        raise ValueError(f"{ms} ms is outside the id time range (1970 to year 5188)")
-    return f"{_b36(ms):>9}".replace(" ", "0")
-
-
-def _b36(n: int) -> str:
-    if n < 0:  # divmod of a negative number never reaches 0
-        raise ValueError("base 36 of a negative number")
-    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = chars[r] + out
-        if n == 0:
-            return out
-
 
 INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "articles": [
@@ -262,6 +227,8 @@ class Archive:
             capture.body_sha256 = self.put_blob(body, BODY_BUCKET, content_type=capture.content_type)
             capture.body_size = len(body)
             capture.body_ref = f"gridfs:{BODY_BUCKET}/{capture.body_sha256}"
+        elif capture.body_sha256 and capture.body_ref is None:  # media: the bytes are in the media bucket
+            capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
         try:
             self.captures.insert_one(capture.to_doc())
         except DuplicateKeyError:
@@ -275,6 +242,11 @@ class Archive:
     # -- articles ---------------------------------------------------------------------------
     def get_article(self, article_id: str) -> Article | None:
         doc = self.articles.find_one({"_id": article_id})
+        return Article.from_doc(doc) if doc else None
+
+    def find_article(self, url: str) -> Article | None:
+        """The article stored under *url*, or whose URL or canonical URL is *url*."""
+        doc = self.articles.find_one({"$or": [{"_id": url}, {"url": url}, {"canonical_url": url}]})
         return Article.from_doc(doc) if doc else None
 
     def save_article(self, article: Article, capture_id: str | None) -> Article:

@@ -25,8 +25,9 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from receipts.db.archive import Archive, new_id
+from receipts.db.archive import Archive
 from receipts.db.dates import as_utc
+from receipts.ids import new_id
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 

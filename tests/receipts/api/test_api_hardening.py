@@ -54,7 +54,7 @@ def test_out_of_range_since_is_a_400_not_a_hang(client: TestClient, since: str) 
 
 
 def test_event_id_time_prefix_refuses_negative_and_too_late_times() -> None:
-    from receipts.db.archive import ID_TIME_LIMIT_MS, id_time_prefix
+    from receipts.ids import ID_TIME_LIMIT_MS, id_time_prefix
 
     assert id_time_prefix(0) == "000000000" and id_time_prefix(ID_TIME_LIMIT_MS - 1) == "zzzzzzzzz"
     for bad in (-1, -10**12, ID_TIME_LIMIT_MS):

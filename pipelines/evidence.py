@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from crawlers.config import crawl_config
 from pipelines.writer import get_writer
 from receipts.evidence.warc import CrawlWarc, warc_name
-from receipts.models import Capture, utcnow
+from receipts.models import Capture
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,8 @@ class EvidenceExtension:
         writer = get_writer(self.crawler)
         sha256, size = warc.close()
         archive = writer.archive
-        previous = archive.db["warcs"].find_one({"_id": warc.name}) or {}  # a resumed crawl appended
-        archive.db["warcs"].replace_one({"_id": warc.name}, {
-            "_id": warc.name, "crawl_id": warc.crawl_id, "sha256": sha256, "bytes": size,
-            "records": int(previous.get("records", 0)) + warc.records, "closed_at": utcnow(),
-            "resources": [*previous.get("resources", []), *(r.to_doc() for r in warc.resources)],
-        }, upsert=True)
+        archive.record_warc(warc.name, warc.crawl_id, sha256, size, warc.records,
+                            [r.to_doc() for r in warc.resources])
         crawl = archive.get_crawl(warc.crawl_id)
         if crawl is not None and warc.name not in crawl.warc_files:
             archive.update_crawl(warc.crawl_id, {"warc_files": [*crawl.warc_files, warc.name]})

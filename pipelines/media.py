@@ -256,7 +256,7 @@ class MediaPipeline(ScrapyMediaPipeline):
                 status = "too_large" if "too_large" in bad else bad[0]
         if status != "stored":
             return _unstored(media, status)
-        self.store.archive.media.update_one({"_id": master.stored.sha256}, {"$set": {"hls": structure}})
+        self.store.archive.set_media_fields(master.stored.sha256, {"hls": structure})
         _apply(media, master.stored)
         video = structure.get("video", {})
         if video.get("width") and video.get("height"):

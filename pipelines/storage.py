@@ -208,8 +208,7 @@ class StoragePipeline:
         """A post that changed (re-check, or cited elsewhere too) updates every article citing it:
         its ``cites_deleted``/``cites_edited`` flags and its quote checks (``quote_changed`` events)."""
         for post_id in sorted(self.changed_posts):
-            post = archive.posts.find_one({"_id": post_id}, {"cited_by": 1})
-            for article_id in (post or {}).get("cited_by", []):
+            for article_id in archive.citing_articles(post_id):
                 if article_id == self.article_id:
                     continue  # finalized just now
                 archive.refresh_citing_flags(article_id)

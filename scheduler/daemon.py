@@ -27,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
 from receipts.db.jobs import ensure_job_indexes
-from receipts.db.sources import SourceError, parse_every
+from receipts.db.sources import SourceError, parse_every, source_schedules, update_source
 from receipts.models import utcnow
 from receipts.private import private_dir
 from receipts.settings import Settings, get_settings
@@ -135,7 +135,7 @@ class Daemon:
             return
         with self._sync_lock:
             wanted: dict[str, tuple[dict[str, Any], timedelta]] = {}
-            for doc in self.archive.sources.find({}, {"every": 1, "last_error": 1}):
+            for doc in source_schedules(self.archive):
                 try:
                     every = timedelta(seconds=parse_every(doc["every"] if doc.get("every") is not None else 900))
                 except SourceError as exc:
@@ -162,7 +162,7 @@ class Daemon:
         if doc.get("last_error") == message:
             return
         log.error("source skipped", extra={"source_id": doc["_id"], "error": reason})
-        self.archive.sources.update_one({"_id": doc["_id"]}, {"$set": {"last_error": message}})
+        update_source(self.archive, doc["_id"], {"last_error": message})
 
     def poll_now(self, source_id: str) -> None:
         if self.scheduler is None:

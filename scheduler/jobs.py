@@ -21,7 +21,7 @@ def close_orphan_crawl(archive: Archive, job: dict[str, Any], reason: str) -> No
     """A reaped job's crawl never finished: it was interrupted (not failed) with its daemon."""
     crawl_ids = job.get("crawl_ids") or []
     if crawl_ids:
-        close_crawl(archive, archive.crawls.find_one({"_id": crawl_ids[-1]}), reason, job, crawl_ids[-1],
+        close_crawl(archive, archive.crawl_doc(crawl_ids[-1]), reason, job, crawl_ids[-1],
                     status="interrupted")
 
 
@@ -57,8 +57,8 @@ def close_crawl(archive: Archive, crawl: dict[str, Any] | None, reason: str, job
                 return  # its writer still holds the WARC: the next crawl's recovery closes it
             fields.update(recovered)
         errors = [e for e in pushed_items(crawl.get("errors")) if isinstance(e, dict)]
-        captures = list(archive.captures.find({"crawl_id": crawl["_id"]}, {"error": 1}))
-        fields["stats"] = {**(crawl.get("stats") or {}), "captures": len(captures),
-                           "capture_errors": sum(1 for c in captures if c.get("error")),
+        capture_errors = archive.crawl_capture_errors(crawl["_id"])
+        fields["stats"] = {**(crawl.get("stats") or {}), "captures": len(capture_errors),
+                           "capture_errors": sum(1 for error in capture_errors if error),
                            "item_errors": len(errors) + 1}
     archive.update_crawl(crawl["_id"], fields, push_errors=[error])

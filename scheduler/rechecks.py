@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from receipts.db.archive import Archive, set_fields
+from receipts.db.archive import Archive
 from receipts.db.dates import as_utc
 from receipts.db.jobs import PRIORITY_RECHECK, JobQueue
+from receipts.db.rechecks import check_state, due_post_ids, set_check
+from receipts.db.rechecks import due_articles as due_article_docs
 from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 
@@ -51,7 +53,7 @@ def schedule_after_crawl(archive: Archive, job: dict[str, Any], crawl: dict[str,
     post_ids = list(dict.fromkeys([*(job.get("post_ids") or []), *((crawl or {}).get("post_ids") or [])]))
     rechecked_posts = set(job.get("post_ids") or []) if kind == "recheck_posts" else set()
     for post_id in post_ids:
-        doc = archive.posts.find_one({"_id": post_id}, {"first_seen_at": 1, "check_count": 1, "next_check_at": 1})
+        doc = check_state(archive, "post", post_id)
         if doc is None:
             continue
         if post_id in rechecked_posts:
@@ -62,10 +64,10 @@ def schedule_after_crawl(archive: Archive, job: dict[str, Any], crawl: dict[str,
             continue  # already on its schedule; cited again by another article
         due = next_check(as_utc(doc.get("first_seen_at")) or now, count, settings.post_recheck,
                          settings.post_recheck_every, now)
-        archive.update_post_fields(post_id, {"check_count": count, "next_check_at": due})
+        set_check(archive, "post", post_id, {"check_count": count, "next_check_at": due})
     article_id = (crawl or {}).get("article_id")
     if article_id:
-        doc = archive.articles.find_one({"_id": article_id}, {"first_seen_at": 1, "check_count": 1, "next_check_at": 1})
+        doc = check_state(archive, "article", article_id)
         if doc is not None:
             count = int(doc.get("check_count") or 0)
             if kind == "recheck_article":
@@ -73,7 +75,7 @@ def schedule_after_crawl(archive: Archive, job: dict[str, Any], crawl: dict[str,
             elif doc.get("next_check_at") is not None:
                 return
             due = next_check(as_utc(doc.get("first_seen_at")) or now, count, settings.article_recheck, None, now)
-            set_fields(archive.articles, article_id, {"check_count": count, "next_check_at": due})
+            set_check(archive, "article", article_id, {"check_count": count, "next_check_at": due})
 
 
 def sweep(archive: Archive, queue: JobQueue, settings: Settings | None = None,
@@ -82,17 +84,15 @@ def sweep(archive: Archive, queue: JobQueue, settings: Settings | None = None,
     settings = settings or get_settings()
     now = now or utcnow()
     hold = _in_flight(settings, now)
-    due_posts = [d["_id"] for d in archive.posts.find({"next_check_at": {"$lte": now}}, {"_id": 1})
-                 .sort([("next_check_at", 1)]).limit(SWEEP_LIMIT)]
+    due_posts = due_post_ids(archive, now, SWEEP_LIMIT)
     for start in range(0, len(due_posts), POST_BATCH):
         batch = due_posts[start:start + POST_BATCH]
         for post_id in batch:
-            archive.update_post_fields(post_id, {"next_check_at": hold})
+            set_check(archive, "post", post_id, {"next_check_at": hold})
         queue.enqueue("recheck_posts", post_ids=batch, priority=PRIORITY_RECHECK, origin="recheck")
-    due_articles = [d for d in archive.articles.find({"next_check_at": {"$lte": now}}, {"_id": 1, "url": 1})
-                    .sort([("next_check_at", 1)]).limit(SWEEP_LIMIT)]
+    due_articles = due_article_docs(archive, now, SWEEP_LIMIT)
     for doc in due_articles:
-        set_fields(archive.articles, doc["_id"], {"next_check_at": hold})
+        set_check(archive, "article", doc["_id"], {"next_check_at": hold})
         queue.enqueue("recheck_article", url=doc.get("url") or doc["_id"], priority=PRIORITY_RECHECK,
                       origin="recheck")
     if due_posts or due_articles:

@@ -20,10 +20,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from lxml import etree, html
-from pymongo.errors import DuplicateKeyError
 
 from receipts.db.archive import Archive
 from receipts.db.jobs import PRIORITY_SOURCE, JobQueue
+from receipts.db.sources import article_known, get_source, mark_link_seen, seen_link, update_source
 from receipts.models import utcnow
 from receipts.origin import route
 from receipts.settings import Settings, get_settings
@@ -183,16 +183,15 @@ def fetch(url: str, headers: dict[str, str] | None = None, settings: Settings | 
 
 
 def already_known(archive: Archive, queue: JobQueue, url: str) -> bool:
-    for key in variants(url):
-        if archive.articles.find_one({"_id": key}, {"_id": 1}) is not None:
-            return True
+    if article_known(archive, list(variants(url))):
+        return True
     return queue.active_for_url(canonicalize(url)) is not None
 
 
 def poll(archive: Archive, source_id: str, settings: Settings | None = None) -> dict[str, Any]:
     """Poll one source now; returns a summary (also stored on the source)."""
     settings = settings or get_settings()
-    source = archive.sources.find_one({"_id": source_id})
+    source = get_source(archive, source_id)
     if source is None:
         return {"status": "missing"}
     queue = JobQueue(archive, settings)
@@ -235,7 +234,7 @@ def poll(archive: Archive, source_id: str, settings: Settings | None = None) -> 
         fields["last_error"] = str(exc) or exc.__class__.__name__
         summary["error"] = fields["last_error"]
     fields["last_status"] = summary["status"]
-    archive.sources.update_one({"_id": source_id}, {"$set": fields, "$inc": inc})
+    update_source(archive, source_id, fields, inc)
     log.info("source polled", extra={"source_id": source_id, **summary})
     return summary
 
@@ -246,7 +245,7 @@ def queue_new(archive: Archive, queue: JobQueue, source: dict[str, Any], urls: l
         if queued >= MAX_NEW_PER_POLL:
             break
         key = canonicalize(url)
-        if archive.db["source_seen"].find_one({"_id": key}, {"_id": 1}) is not None:
+        if seen_link(archive, key):
             continue
         try:
             check_user_url(url)
@@ -257,9 +256,5 @@ def queue_new(archive: Archive, queue: JobQueue, source: dict[str, Any], urls: l
             queue.enqueue("crawl", url=url, priority=PRIORITY_SOURCE, origin="source", source_id=source["_id"],
                           dedupe=True)
             queued += 1
-        try:
-            archive.db["source_seen"].insert_one({"_id": key, "source_id": source["_id"], "url": url,
-                                                  "seen_at": utcnow()})
-        except DuplicateKeyError:
-            pass
+        mark_link_seen(archive, key, source["_id"], url)
     return queued

@@ -14,10 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pymongo.errors import DuplicateKeyError
 
 from receipts.db.archive import Archive
 from receipts.db.dates import as_utc
+from receipts.db.webhooks import (
+    add_delivery,
+    event_cursor,
+    events_after,
+    get_event,
+    pending_deliveries,
+    set_event_cursor,
+    sources_for,
+    update_delivery,
+    webhook_urls,
+)
 from receipts.exports.records import event_json
 from receipts.models import utcnow
 from receipts.origin import route
@@ -32,26 +42,14 @@ TIMEOUT = 10.0
 BATCH = 200
 
 
-def sources_for(archive: Archive, subject_id: str) -> list[str]:
-    # $elemMatch: on nx-27017 0.8 a dotted query on the indexed ``references.post_id`` finds nothing
-    article_ids = [subject_id]
-    if ":" in subject_id and not subject_id.startswith("http"):
-        bare = subject_id.split(":", 1)[1]
-        article_ids = [d["_id"] for d in archive.articles.find({"references": {"$elemMatch": {"post_id": bare}}}, {"_id": 1})]
-    links = archive.db["source_articles"]
-    return sorted({d["source_id"] for d in links.find({"article_id": {"$in": article_ids}}, {"source_id": 1})})
-
-
 def route_events(archive: Archive, now: datetime | None = None) -> int:
     """Create deliveries for events newer than the cursor; returns how many were created."""
-    state = archive.db["webhook_state"]
-    cursor_doc = state.find_one({"_id": "cursor"}) or {}
-    after = cursor_doc.get("after", "")
+    after = event_cursor(archive)
     settle = (now or utcnow()) - timedelta(seconds=SETTLE_SECONDS)
-    hooks = {d["_id"]: d["webhook_url"] for d in archive.sources.find({}, {"webhook_url": 1}) if d.get("webhook_url")}
+    hooks = webhook_urls(archive)
     created = 0
     last = after
-    for event in archive.events.find({"_id": {"$gt": after}}).sort([("_id", 1)]).limit(BATCH):
+    for event in events_after(archive, after, BATCH):
         created_at = as_utc(event.get("created_at"))
         if created_at is not None and created_at > settle:
             break
@@ -59,35 +57,26 @@ def route_events(archive: Archive, now: datetime | None = None) -> int:
         if not hooks:
             continue
         for source_id in sources_for(archive, event.get("subject_id") or ""):
-            if source_id not in hooks:
-                continue
-            try:
-                archive.db["webhook_deliveries"].insert_one({
-                    "_id": f"{event['_id']} {source_id}", "event_id": event["_id"], "source_id": source_id,
-                    "url": hooks[source_id], "status": "pending", "attempts": 0, "created_at": utcnow(),
-                    "next_attempt_at": utcnow(), "last_error": None})
+            if source_id in hooks and add_delivery(archive, event["_id"], source_id, hooks[source_id]):
                 created += 1
-            except DuplicateKeyError:
-                pass
     if last != after:
-        state.update_one({"_id": "cursor"}, {"$set": {"after": last, "updated_at": utcnow()}}, upsert=True)
+        set_event_cursor(archive, last)
     return created
 
 
 def deliver_due(archive: Archive, settings: Settings | None = None, now: datetime | None = None) -> dict[str, int]:
     settings = settings or get_settings()
-    deliveries = archive.db["webhook_deliveries"]
     now = now or utcnow()
     counts = {"delivered": 0, "retry": 0, "failed": 0}
-    due = [d for d in deliveries.find({"status": "pending"}).sort([("next_attempt_at", 1)]).limit(BATCH)
+    due = [d for d in pending_deliveries(archive, BATCH)
            if as_utc(d.get("next_attempt_at")) is None or as_utc(d.get("next_attempt_at")) <= now]
     if not due:
         return counts
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         for delivery in due:
-            event = archive.events.find_one({"_id": delivery["event_id"]})
+            event = get_event(archive, delivery["event_id"])
             if event is None:
-                deliveries.update_one({"_id": delivery["_id"]}, {"$set": {"status": "failed", "last_error": "event gone"}})
+                update_delivery(archive, delivery["_id"], {"status": "failed", "last_error": "event gone"})
                 continue
             error = _post(client, delivery["url"], {**event_json(event), "source_id": delivery["source_id"]}, settings)
             attempts = int(delivery.get("attempts", 0)) + 1
@@ -101,7 +90,7 @@ def deliver_due(archive: Archive, settings: Settings | None = None, now: datetim
                 wait = min(3600.0, max(1.0, settings.scheduler_tick) * 2 ** attempts)
                 fields = {"attempts": attempts, "last_error": error, "next_attempt_at": utcnow() + timedelta(seconds=wait)}
                 counts["retry"] += 1
-            deliveries.update_one({"_id": delivery["_id"]}, {"$set": fields})
+            update_delivery(archive, delivery["_id"], fields)
     return counts
 
 

@@ -27,8 +27,8 @@ from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.db.dates import pushed_items
 from receipts.db.jobs import JobQueue
+from receipts.db.sources import link_source_article
 from receipts.ids import new_id
-from receipts.models import utcnow
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
 from scheduler.jobs import close_crawl, close_orphan_crawl, worker_identity
@@ -232,7 +232,7 @@ class WorkerPool:
     def _settle(self, job: dict[str, Any], crawl_id: str, code: int | None, outcome: str, seconds: float,
                 log_path: Path) -> None:
         job_id, claim = job["_id"], job["claim"]
-        crawl = self.archive.crawls.find_one({"_id": crawl_id})
+        crawl = self.archive.crawl_doc(crawl_id)
         finished = crawl is not None and crawl.get("finished_at") is not None
         extra = {"job_id": job_id, "crawl_id": crawl_id, "seconds": round(seconds, 3), "outcome": outcome,
                  "worker_log": str(log_path)}
@@ -282,6 +282,4 @@ class WorkerPool:
         source_id, article_id = job.get("source_id"), crawl.get("article_id")
         if not source_id or not article_id:
             return
-        self.archive.db["source_articles"].update_one(
-            {"_id": f"{source_id} {article_id}"},
-            {"$setOnInsert": {"source_id": source_id, "article_id": article_id, "created_at": utcnow()}}, upsert=True)
+        link_source_article(self.archive, source_id, article_id)

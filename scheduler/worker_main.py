@@ -15,6 +15,7 @@ import time
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.jobs import JobQueue
 from receipts.private import private_process
 
 EXIT_NO_JOB = 3
@@ -36,7 +37,7 @@ def main(argv: list[str]) -> int:
     job_id, crawl_id = argv
     private_process()  # inherited from the daemon already; also when run by hand
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
-    job = Archive(get_database()).jobs.find_one({"_id": job_id})
+    job = JobQueue(Archive(get_database())).get(job_id)
     if job is None:
         sys.stderr.write(f"no job {job_id}\n")
         return EXIT_NO_JOB

@@ -217,8 +217,26 @@ class Archive:
         set_fields(self.crawls, crawl_id, fields)
 
     def get_crawl(self, crawl_id: str) -> Crawl | None:
-        doc = self.crawls.find_one({"_id": crawl_id})
+        doc = self.crawl_doc(crawl_id)
         return Crawl.from_doc(doc) if doc else None
+
+    def crawl_doc(self, crawl_id: str) -> dict[str, Any] | None:
+        """The crawl's stored document as it is (a crashed worker's may be partial)."""
+        return self.crawls.find_one({"_id": crawl_id})
+
+    def crawl_capture_errors(self, crawl_id: str) -> list[str | None]:
+        """The ``error`` of each capture the crawl made (None for a capture without one)."""
+        return [c.get("error") for c in self.captures.find({"crawl_id": crawl_id}, {"error": 1})]
+
+    def record_warc(self, name: str, crawl_id: str, sha256: str, size: int, records: int,
+                    resources: list[dict[str, Any]]) -> None:
+        """Index a closed WARC file; a resumed crawl's appended records and resources add to the earlier entry."""
+        previous = self.db["warcs"].find_one({"_id": name}) or {}
+        self.db["warcs"].replace_one({"_id": name}, {
+            "_id": name, "crawl_id": crawl_id, "sha256": sha256, "bytes": size,
+            "records": int(previous.get("records", 0)) + records, "closed_at": utcnow(),
+            "resources": [*previous.get("resources", []), *resources],
+        }, upsert=True)
 
     # -- captures ---------------------------------------------------------------------------
     def add_capture(self, capture: Capture, body: bytes | None = None) -> Capture:
@@ -342,6 +360,13 @@ class Archive:
         doc["author"]["handle_lc"] = handle_lc
         doc.update(handle_lc=handle_lc, has_media=post.has_media, edited=post.edited)
         return doc
+
+    def citing_articles(self, post_id: str) -> list[str]:
+        """The articles that cite the post (its ``cited_by``)."""
+        return list((self.posts.find_one({"_id": post_id}, {"cited_by": 1}) or {}).get("cited_by", []))
+
+    def set_media_fields(self, sha256: str, fields: dict[str, Any]) -> None:
+        self.media.update_one({"_id": sha256}, {"$set": fields})
 
     def add_citation(self, post_id: str, article_id: str) -> None:
         self.posts.update_one({"_id": post_id}, {"$addToSet": {"cited_by": article_id}})

@@ -104,3 +104,43 @@ def remove_source(archive: Archive, id_or_url: str) -> dict[str, Any] | None:
 
 def list_sources(archive: Archive) -> list[dict[str, Any]]:
     return list(archive.sources.find({}).sort([("_id", 1)]))
+
+
+def source_schedules(archive: Archive) -> list[dict[str, Any]]:
+    """Every source's ``every`` and ``last_error`` (what the daemon schedules from)."""
+    return list(archive.sources.find({}, {"every": 1, "last_error": 1}))
+
+
+def update_source(archive: Archive, source_id: str, fields: dict[str, Any], inc: dict[str, int] | None = None) -> None:
+    change: dict[str, Any] = {"$set": fields}
+    if inc:
+        change["$inc"] = inc
+    archive.sources.update_one({"_id": source_id}, change)
+
+
+def article_known(archive: Archive, keys: list[str]) -> bool:
+    """Is an article stored under any of *keys* (URL variants)?"""
+    return any(archive.articles.find_one({"_id": key}, {"_id": 1}) is not None for key in keys)
+
+
+def seen_link(archive: Archive, key: str) -> bool:
+    """Has a source already led to the article link *key* (canonical URL)?"""
+    return archive.db["source_seen"].find_one({"_id": key}, {"_id": 1}) is not None
+
+
+def mark_link_seen(archive: Archive, key: str, source_id: str, url: str) -> None:
+    try:
+        archive.db["source_seen"].insert_one({"_id": key, "source_id": source_id, "url": url, "seen_at": utcnow()})
+    except DuplicateKeyError:
+        pass  # another poll saw it first
+
+
+def get_source(archive: Archive, source_id: str) -> dict[str, Any] | None:
+    return archive.sources.find_one({"_id": source_id})
+
+
+def link_source_article(archive: Archive, source_id: str, article_id: str) -> None:
+    """Remember that the source led to the article (webhooks deliver the article's events to it)."""
+    archive.db["source_articles"].update_one(
+        {"_id": f"{source_id} {article_id}"},
+        {"$setOnInsert": {"source_id": source_id, "article_id": article_id, "created_at": utcnow()}}, upsert=True)

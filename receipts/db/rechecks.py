@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from receipts.db.archive import Archive
-from receipts.db.dates import set_fields
+from receipts.db.archive import Archive, set_fields
 
 _SCHEDULE = {"first_seen_at": 1, "check_count": 1, "next_check_at": 1}
 

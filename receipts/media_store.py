@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from receipts.db.archive import MEDIA_BUCKET, Archive
+from receipts.db.evidence import media_doc, record_media
 from receipts.models import utcnow
 
 HLS_TYPE = "application/vnd.apple.mpegurl"
@@ -246,19 +247,13 @@ class MediaStore:
 
     def record(self, sha256: str, size: int, content_type: str | None, served_content_type: str | None,
                source_url: str, dims: dict[str, int | None], extra: dict[str, Any] | None = None) -> None:
-        # last_seen_at via $currentDate: nx-27017 stores a datetime given to $set on an existing
-        # document as a string
         on_insert = {"sha256": sha256, "bytes": size, "content_type": content_type,
                      "served_content_type": served_content_type, "first_seen_at": utcnow(),
                      "blob_ref": f"gridfs:{MEDIA_BUCKET}/{sha256}", **dims}
-        update: dict[str, Any] = {"$currentDate": {"last_seen_at": True}, "$addToSet": {"source_urls": source_url}}
-        if extra:
-            update["$set"] = dict(extra)
-        update["$setOnInsert"] = {k: v for k, v in on_insert.items() if k not in (extra or {})}
-        self.archive.media.update_one({"_id": sha256}, update, upsert=True)
+        record_media(self.archive, sha256, source_url, on_insert, extra)
 
     def get(self, sha256: str) -> dict[str, Any] | None:
-        return self.archive.media.find_one({"_id": sha256})
+        return media_doc(self.archive, sha256)
 
 
 def _bare_type(value: str | None) -> str | None:

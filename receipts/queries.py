@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from receipts.db.archive import Archive
+from receipts.db.reads import article_doc, article_ids, post_doc
 
 POST_STATUSES = ("live", "deleted", "edited", "unavailable", "error")
 CITES = ("deleted", "edited")
@@ -279,20 +280,20 @@ def find_article(archive: Archive, key: str) -> dict[str, Any] | None:
     """An article by canonical URL (its ``_id``), crawled URL, or 16-hex short id."""
     key = key.strip()
     if SHORT_ID_RE.fullmatch(key):
-        for doc in archive.articles.find({}, {"_id": 1}):
-            if short_id(doc["_id"]) == key:
-                return archive.articles.find_one({"_id": doc["_id"]})
+        for article_id in article_ids(archive):
+            if short_id(article_id) == key:
+                return article_doc(archive, article_id)
         return None
     if len(key) > MAX_URL:
         return None
-    doc = archive.articles.find_one({"_id": key})
+    doc = article_doc(archive, key)
     if doc is None and key.startswith(("http://", "https://")):
-        doc = archive.articles.find_one({"url": key})
+        doc = article_doc(archive, key, by="url")
     return doc
 
 
 def find_post(archive: Archive, key: str) -> dict[str, Any] | None:
     try:
-        return archive.posts.find_one({"_id": post_doc_id(key)})
+        return post_doc(archive, post_doc_id(key))
     except QueryError:
         return None

@@ -18,6 +18,8 @@ from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from receipts.db.pages import page_docs
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -109,7 +111,7 @@ def paginate(collection: Collection, query: dict[str, Any], sort: Sequence[tuple
         if len(values) != len(sort):
             raise ApiError(400, "bad_cursor", "cursor does not match this listing")
         query = {"$and": [query, _after(sort, values)]} if query else _after(sort, values)
-    docs = list(collection.find(query, projection).sort(list(sort)).limit(size + 1))
+    docs = page_docs(collection, query, sort, size + 1, projection)
     more = len(docs) > size
     docs = docs[:size]
     next_cursor = None

@@ -19,6 +19,8 @@ from receipts.api.auth import require_read
 from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
+from receipts.db.evidence import media_doc
+from receipts.db.reads import capture_doc, capture_docs_for, posts_by_handle, screenshot_capture
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -135,8 +137,7 @@ def get_post(post_id: str, request: Request) -> dict[str, Any]:
     if doc is None:
         raise ApiError(404, "not_found", "no such post (ids look like x:1890172385467187200)")
     out = post_detail(doc)
-    out["captures"] = [capture_json(c) for c in
-                       archive.captures.find({"target_id": doc["_id"]}).sort([("fetched_at", 1), ("_id", 1)])]
+    out["captures"] = [capture_json(c) for c in capture_docs_for(archive, doc["_id"])]
     out["cited_by"] = articles_citing_post(archive, doc)
     return out
 
@@ -144,7 +145,7 @@ def get_post(post_id: str, request: Request) -> dict[str, Any]:
 # -- captures -----------------------------------------------------------------------------------
 @router.get("/captures/{capture_id}")
 def get_capture(capture_id: str, request: Request) -> dict[str, Any]:
-    doc = archive_of(request).captures.find_one({"_id": capture_id[:100]})
+    doc = capture_doc(archive_of(request), capture_id[:100])
     if doc is None:
         raise ApiError(404, "not_found", "no such capture")
     return capture_json(doc)
@@ -160,7 +161,7 @@ def capture_bucket(doc: dict[str, Any]) -> str:
 def get_capture_body(capture_id: str, request: Request) -> StreamingResponse:
     """The bytes a capture fetched, as a download (HTML is never rendered in this origin)."""
     archive = archive_of(request)
-    doc = archive.captures.find_one({"_id": capture_id[:100]})
+    doc = capture_doc(archive, capture_id[:100])
     if doc is None or not doc.get("body_sha256"):
         raise ApiError(404, "not_found", "no such capture body")
     response = blob_response(archive, doc["body_sha256"], capture_bucket(doc), doc.get("content_type"),
@@ -224,11 +225,11 @@ def get_media(sha256: str, request: Request) -> StreamingResponse:
     if not re.fullmatch(SHA256_RE, sha256):
         raise ApiError(400, "bad_parameter", "sha256 must be 64 lowercase hex digits")
     archive = archive_of(request)
-    doc = archive.media.find_one({"_id": sha256}) or {}
+    doc = media_doc(archive, sha256) or {}
     bucket, ctype = MEDIA_BUCKET, doc.get("content_type")
     if not doc and not archive.has_blob(sha256, MEDIA_BUCKET):
         # a screenshot kept as a capture body
-        shot = archive.captures.find_one({"body_sha256": sha256, "target_type": "screenshot"}, {"content_type": 1})
+        shot = screenshot_capture(archive, sha256)
         if shot is None:
             raise ApiError(404, "not_found", "no stored media with this sha256")
         bucket, ctype = BODY_BUCKET, shot.get("content_type")
@@ -239,7 +240,7 @@ def get_media(sha256: str, request: Request) -> StreamingResponse:
 # -- handles ------------------------------------------------------------------------------------
 def handle_summary(archive: Archive, handle: str, recent: int = 20) -> dict[str, Any]:
     handle_lc = handle.lower()
-    docs = list(archive.posts.find({"author.handle_lc": handle_lc}, {"raw": 0}))
+    docs = posts_by_handle(archive, handle_lc)
     if not docs:
         raise ApiError(404, "not_found", f"no archived posts by @{handle}")
     docs.sort(key=lambda d: (iso(d.get("created_at")) or "", d["_id"]), reverse=True)

@@ -12,6 +12,7 @@ from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.db.jobs import PRIORITY_ON_DEMAND, JobOptionError, JobQueue, crawl_options
+from receipts.db.reads import job_doc
 from receipts.exports.records import job_json
 from receipts.urlcheck import BadURL, check_user_url
 
@@ -52,7 +53,7 @@ def submit_crawl(body: CrawlRequest, request: Request, response: Response) -> di
 @router.get("/{job_id}", dependencies=[Depends(require_read)])
 def get_crawl(job_id: str, request: Request) -> dict[str, Any]:
     archive = _archive(request)
-    job = archive.jobs.find_one({"_id": job_id})
+    job = job_doc(archive, job_id)
     if job is None:
         raise ApiError(404, "not_found", f"no crawl job {job_id}")
     return job_json(job, archive)

@@ -19,6 +19,7 @@ from receipts.api.auth import require_read
 from receipts.api.common import ApiError
 from receipts.api.routes_archive import article_filters, bad_query
 from receipts.api.timeouts import DeadlineRoute
+from receipts.db.reads import matching_article_ids
 from receipts.exports import EXTENSIONS, MEDIA_TYPES
 from receipts.exports.csv import iter_csv
 from receipts.exports.jsonl import iter_jsonl
@@ -75,7 +76,7 @@ def export_wacz(request: Request, filters: Annotated[ArticleFilters, Depends(art
     query = _query(request, filters)
     if not query:
         raise ApiError(400, "bad_parameter", "a WACZ holds one article: pass url= (or filters matching one article)")
-    ids = [d["_id"] for d in archive.articles.find(query, {"_id": 1}).limit(2)]
+    ids = matching_article_ids(archive, query, 2)
     if len(ids) != 1:
         raise ApiError(404 if not ids else 400, "not_found" if not ids else "bad_parameter",
                        "no article matches" if not ids else "the filters match more than one article; pass url=")

@@ -18,6 +18,7 @@ from receipts.api.params import any_query
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.db.dates import as_utc
+from receipts.db.reads import article_capture_ids, memento_captures
 from receipts.queries import MAX_URL
 
 router = APIRouter(route_class=DeadlineRoute, tags=["memento"], dependencies=[Depends(require_read)])
@@ -29,11 +30,7 @@ def captures_for_url(archive: Archive, url: str) -> list[dict[str, Any]]:
     """Every capture of *url*, oldest first: the article's or post's captures, else by requested URL."""
     from crawlers.platforms.x.urls import status_id_from_url
 
-    ids: set[str] = set()
-    article = archive.articles.find_one({"_id": url}, {"capture_ids": 1}) or archive.articles.find_one(
-        {"url": url}, {"capture_ids": 1})
-    if article:
-        ids.update(article.get("capture_ids") or [])
+    ids = set(article_capture_ids(archive, url))
     query: list[dict[str, Any]] = [{"requested_url": url}]
     post_id = status_id_from_url(url)
     if post_id:
@@ -42,7 +39,7 @@ def captures_for_url(archive: Archive, url: str) -> list[dict[str, Any]]:
         query.append({"_id": {"$in": sorted(ids)}})
     docs = {}
     for clause in query:
-        for doc in archive.captures.find(clause, {"_id": 1, "fetched_at": 1, "body_sha256": 1, "target_type": 1}):
+        for doc in memento_captures(archive, clause):
             docs[doc["_id"]] = doc
     return sorted((d for d in docs.values() if d.get("body_sha256")),
                   key=lambda d: (as_utc(d.get("fetched_at")) or as_utc("1970-01-01 00:00:00"), d["_id"]))

@@ -16,6 +16,7 @@ from receipts.api.auth import require_read
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import Archive
 from receipts.db.jobs import STATUSES, JobQueue
+from receipts.db.stats import crawls_started_since, events_since, jobs_finished_since, totals
 from receipts.models import utcnow
 
 router = APIRouter(route_class=DeadlineRoute, tags=["ops"])
@@ -28,13 +29,13 @@ def compute_stats(archive: Archive, window: float = 3600.0) -> dict[str, Any]:
     now = utcnow()
     since = now - timedelta(seconds=window)
     depth = JobQueue(archive).depth()
-    crawls = list(archive.crawls.find({"started_at": {"$gte": since}}, {"status": 1, "stats": 1, "kind": 1}))
+    crawls = crawls_started_since(archive, since)
     finished = [c for c in crawls if c.get("status") != "running"]
     failed = [c for c in finished if c.get("status") in FINISHED_BAD]
-    jobs_finished = list(archive.jobs.find({"finished_at": {"$gte": since}}, {"status": 1}))
+    jobs_finished = jobs_finished_since(archive, since)
     jobs_failed = [j for j in jobs_finished if j.get("status") == "failed"]
     posts = sum(int((c.get("stats") or {}).get("posts", 0)) for c in finished)
-    events = archive.events.count_documents({"created_at": {"$gte": since}})
+    events = events_since(archive, since)
     return {
         "generated_at": now.isoformat().replace("+00:00", "Z"),
         "window_seconds": window,
@@ -46,9 +47,7 @@ def compute_stats(archive: Archive, window: float = 3600.0) -> dict[str, Any]:
             "job_error_rate": round(len(jobs_failed) / len(jobs_finished), 4) if jobs_finished else 0.0,
             "events": events,
         },
-        "totals": {"sources": archive.sources.estimated_document_count(),
-                   "articles": archive.articles.estimated_document_count(),
-                   "posts": archive.posts.estimated_document_count()},
+        "totals": totals(archive),
     }
 
 

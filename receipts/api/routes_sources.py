@@ -12,6 +12,7 @@ from receipts.api.common import ApiError, paginate
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db import sources as src
 from receipts.db.archive import Archive
+from receipts.db.reads import source_doc
 from receipts.exports.records import source_json
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1/sources", tags=["sources"])
@@ -57,7 +58,7 @@ def list_sources(request: Request, cursor: str | None = None,
 
 @router.get("/{source_id}", dependencies=[Depends(require_read)])
 def get_source(source_id: str, request: Request) -> dict[str, Any]:
-    doc = _archive(request).sources.find_one({"_id": source_id})
+    doc = source_doc(_archive(request), source_id)
     if doc is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
     return source_json(doc, read_authorised(request))
@@ -74,7 +75,7 @@ def remove_source(source_id: str, request: Request) -> Response:
 @router.post("/{source_id}/poll", status_code=202, dependencies=[Depends(require_write)])
 def poll_now(source_id: str, request: Request) -> dict[str, Any]:
     """Poll the source as soon as possible (within one scheduler tick)."""
-    doc = _archive(request).sources.find_one({"_id": source_id})
+    doc = source_doc(_archive(request), source_id)
     if doc is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
     daemon = getattr(request.app.state, "daemon", None)

@@ -114,10 +114,10 @@ def jobs(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List crawl jobs from the database (works with or without a running daemon)."""
+    from receipts.db.reads import recent_jobs
     from receipts.exports.records import job_json
 
-    query = {"status": status} if status else {}
-    for doc in open_archive().jobs.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit):
+    for doc in recent_jobs(open_archive(), status, limit):
         item = job_json(doc)
         if as_json:
             typer.echo(json.dumps(item))

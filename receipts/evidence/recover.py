@@ -12,7 +12,8 @@ import fcntl
 import zlib
 from pathlib import Path
 
-from receipts.db.archive import Archive, set_fields
+from receipts.db.archive import Archive
+from receipts.db.evidence import put_warc_doc, running_crawls, warc_doc
 from receipts.evidence.warc import file_sha256, warc_name
 from receipts.models import utcnow
 
@@ -49,11 +50,11 @@ def try_lock(path: Path):  # noqa: ANN201 - an open file or None
 def recover_interrupted(archive: Archive, warc_dir: Path) -> list[str]:
     """Close out every dead ``running`` crawl's WARC; returns the recovered crawl ids."""
     recovered = []
-    for crawl in archive.crawls.find({"status": "running"}, {"_id": 1, "warc_files": 1}):
+    for crawl in running_crawls(archive):
         fields = recover_warc(archive, crawl, warc_dir)
         if fields is None:
             continue
-        set_fields(archive.crawls, crawl["_id"], {"status": "interrupted", "finished_at": utcnow(), **fields})
+        archive.update_crawl(crawl["_id"], {"status": "interrupted", "finished_at": utcnow(), **fields})
         recovered.append(crawl["_id"])
     return recovered
 
@@ -79,10 +80,10 @@ def recover_warc(archive: Archive, crawl: dict, warc_dir: Path) -> dict | None:
     finally:
         fh.close()
     sha256, length = file_sha256(path)
-    previous = archive.db["warcs"].find_one({"_id": path.name}) or {}
-    archive.db["warcs"].replace_one({"_id": path.name}, {
+    previous = warc_doc(archive, path.name) or {}
+    put_warc_doc(archive, {
         **previous, "_id": path.name, "crawl_id": crawl["_id"], "sha256": sha256, "bytes": length,
         "closed_at": utcnow(), "recovered": True, "truncated_bytes": size - keep,
-        "resources": previous.get("resources", [])}, upsert=True)
+        "resources": previous.get("resources", [])})
     files = list(crawl.get("warc_files") or [])
     return {"warc_files": files if path.name in files else [*files, path.name]}

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from receipts.db.archive import BODY_BUCKET, Archive
+from receipts.db.evidence import captures_in, warc_doc
+from receipts.db.reads import ArticleKey, article_doc
 from receipts.models import Article, Capture, Post
 
 
@@ -37,8 +39,9 @@ def find_article(archive: Archive, url: str) -> Article | None:
     article = archive.get_article(url)
     if article is not None:
         return article
-    for key in ("url", "canonical_url"):
-        doc = archive.articles.find_one({key: url})
+    keys: tuple[ArticleKey, ...] = ("url", "canonical_url")
+    for key in keys:
+        doc = article_doc(archive, url, by=key)
         if doc:
             return Article.from_doc(doc)
     return None
@@ -55,12 +58,6 @@ def _media_urls(post: Post) -> set[str]:
     if post.author.avatar_url:
         urls.add(post.author.avatar_url)
     return urls
-
-
-def _find_in(archive: Archive, key: str, values: set[str]) -> list[dict[str, Any]]:
-    if not values:
-        return []
-    return list(archive.captures.find({key: {"$in": sorted(values)}}))
 
 
 def select_article(archive: Archive, url: str) -> ArticleEvidence:
@@ -88,9 +85,9 @@ def select_article(archive: Archive, url: str) -> ArticleEvidence:
     media_urls = set().union(*(_media_urls(p) for p in ev.posts)) if ev.posts else set()
     ev.target_ids = {article.id, article.url, *keys}
     docs: dict[str, dict[str, Any]] = {}
-    for doc in (_find_in(archive, "_id", set(article.capture_ids))
-                + _find_in(archive, "target_id", ev.target_ids | link_urls | media_urls)
-                + _find_in(archive, "requested_url", media_urls | {article.url})):
+    for doc in (captures_in(archive, "_id", set(article.capture_ids))
+                + captures_in(archive, "target_id", ev.target_ids | link_urls | media_urls)
+                + captures_in(archive, "requested_url", media_urls | {article.url})):
         docs[doc["_id"]] = doc
     ev.captures = sorted((Capture.from_doc(d) for d in docs.values()), key=lambda c: (c.fetched_at, c.id))
     for post in ev.posts:
@@ -100,7 +97,7 @@ def select_article(archive: Archive, url: str) -> ArticleEvidence:
     ev.media_sha256.update(r.screenshot_sha256 for r in article.references if r.screenshot_sha256)
     ev.warc_files = {c.warc_file for c in ev.captures if c.warc_file}
     for name in sorted(ev.warc_files):
-        doc = archive.db["warcs"].find_one({"_id": name}) or {}
+        doc = warc_doc(archive, name) or {}
         ev.resources.extend((name, entry) for entry in doc.get("resources", [])
                             if entry.get("target_id") in ev.target_ids)
     return ev

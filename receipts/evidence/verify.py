@@ -17,6 +17,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
+from receipts.db.evidence import warc_docs
 from receipts.evidence.select import select_article
 from receipts.evidence.warc import file_sha256
 from receipts.settings import get_settings
@@ -156,16 +157,15 @@ def verify_archive(archive: Archive, article_url: str | None = None, warc_dir: P
     """Verify everything, or only the evidence of one article; LookupError for an unknown article."""
     warc_dir = warc_dir or get_settings().warc_dir
     report = VerifyReport()
-    warcs = archive.db["warcs"]
     if article_url is None:
         verify_blobs(archive, MEDIA_BUCKET, None, report)
         verify_blobs(archive, BODY_BUCKET, None, report)
-        docs = list(warcs.find({}).sort("_id", 1))
+        docs = warc_docs(archive)
     else:
         ev = select_article(archive, article_url)
         verify_blobs(archive, MEDIA_BUCKET, ev.media_sha256 | ev.blob_ids(MEDIA_BUCKET), report)
         verify_blobs(archive, BODY_BUCKET, ev.blob_ids(BODY_BUCKET), report)
-        known = {d["_id"]: d for d in warcs.find({"_id": {"$in": sorted(ev.warc_files)}})}
+        known = {d["_id"]: d for d in warc_docs(archive, ev.warc_files)}
         docs = [known.get(name, {"_id": name}) for name in sorted(ev.warc_files)]
     for doc in docs:
         if doc.get("sha256") is None:  # still being written, or its crawl died: records are still checked

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from receipts.db.archive import Archive
+from receipts.db.reads import matching_articles
 from receipts.queries import ARTICLE_SORT
 
 FORMATS = ("jsonl", "csv", "prov", "wacz")
@@ -17,7 +18,4 @@ EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "prov": "jsonld", "wacz": "wacz"}
 
 def iter_articles(archive: Archive, query: dict[str, Any], limit: int | None = None) -> Iterator[dict[str, Any]]:
     """Article documents matching *query*, in the API's order."""
-    cursor = archive.articles.find(query).sort(ARTICLE_SORT)
-    if limit:
-        cursor = cursor.limit(limit)
-    yield from cursor
+    yield from matching_articles(archive, query, ARTICLE_SORT, limit)

@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from receipts.db.archive import Archive
+from receipts.db.reads import capture_ids_for, captures_by_ids, posts_by_ids
 from receipts.exports import iter_articles
 from receipts.exports.records import iso, post_state
 
@@ -95,7 +96,7 @@ def iter_nodes(archive: Archive, query: dict[str, Any]) -> Iterator[dict[str, An
     for art in iter_articles(archive, query):
         refs = art.get("references") or []
         post_ids = sorted({f"{r.get('platform') or 'x'}:{r['post_id']}" for r in refs if r.get("post_id")})
-        posts = {d["_id"]: d for d in archive.posts.find({"_id": {"$in": post_ids}}, {"raw": 0})} if post_ids else {}
+        posts = {d["_id"]: d for d in posts_by_ids(archive, post_ids)} if post_ids else {}
         quoted = [_ref(posts[p].get("url") or f"urn:receipts:post:{p}") for p in post_ids if p in posts]
         yield _clean({
             "@id": art["_id"], "@type": ["prov:Entity", "schema:NewsArticle"], "schema:headline": art.get("title"),
@@ -108,11 +109,11 @@ def iter_nodes(archive: Archive, query: dict[str, Any]) -> Iterator[dict[str, An
             if pid in posts and pid not in seen_posts:
                 seen_posts.add(pid)
                 yield from post_nodes(posts[pid])
-                capture_ids += [c["_id"] for c in archive.captures.find({"target_id": pid}, {"_id": 1})]
+                capture_ids += capture_ids_for(archive, pid)
         new = [c for c in capture_ids if c not in seen_captures]
         seen_captures.update(new)
         if new:
-            for cap in archive.captures.find({"_id": {"$in": new}}).sort([("fetched_at", 1), ("_id", 1)]):
+            for cap in captures_by_ids(archive, new):
                 yield from capture_node(cap)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from receipts.db.archive import Archive
 from receipts.db.dates import as_utc, is_date_string, pushed_items
+from receipts.db.reads import articles_referencing, citing_article_summaries, crawls_by_ids, posts_by_ids
 from receipts.db.sources import every_seconds
 from receipts.queries import short_id
 
@@ -123,7 +124,7 @@ def posts_by_ref(archive: Archive, refs: Iterable[dict[str, Any]]) -> dict[str, 
     ids = sorted({f"{r.get('platform') or 'x'}:{r['post_id']}" for r in refs if r.get("post_id")})
     if not ids:
         return {}
-    return {d["_id"]: d for d in archive.posts.find({"_id": {"$in": ids}}, {"raw": 0})}
+    return {d["_id"]: d for d in posts_by_ids(archive, ids)}
 
 
 def _ref_post(posts: dict[str, dict[str, Any]], ref: dict[str, Any]) -> dict[str, Any] | None:
@@ -158,10 +159,9 @@ def articles_citing_post(archive: Archive, post: dict[str, Any]) -> list[dict[st
     else — for posts archived before ``cited_by`` existed — by scanning the references."""
     ids = post.get("cited_by")
     if ids:
-        docs = [d for d in (archive.articles.find_one({"_id": i}, {"body_text": 0}) for i in ids) if d]
+        docs = citing_article_summaries(archive, ids)
     else:
-        query = {"references": {"$elemMatch": {"platform": post.get("platform") or "x", "post_id": post.get("post_id")}}}
-        docs = list(archive.articles.find(query, {"body_text": 0}))
+        docs = articles_referencing(archive, post.get("platform") or "x", post.get("post_id"))
     docs.sort(key=lambda d: d.get("first_seen_at") or 0, reverse=True)
     return [article_summary(d) for d in docs]
 
@@ -195,7 +195,7 @@ def job_json(job: dict[str, Any], archive: Archive | None = None) -> dict[str, A
         "errors": plain(job.get("errors") or []),
     }
     if archive is not None and out["crawl_ids"]:
-        docs = {d["_id"]: d for d in archive.crawls.find({"_id": {"$in": out["crawl_ids"]}})}
+        docs = {d["_id"]: d for d in crawls_by_ids(archive, out["crawl_ids"])}
         out["crawls"] = [crawl_summary(docs[c]) for c in out["crawl_ids"] if c in docs]
         last = out["crawls"][-1] if out["crawls"] else None
         if last is not None:

@@ -22,6 +22,7 @@ from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.dates import as_utc
+from receipts.db.reads import capture_docs_for
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -153,8 +154,7 @@ def post_page(key: str, request: Request) -> HTMLResponse:
     versions = post["versions"]
     diffs = [word_diff(versions[i - 1].get("text") or "", versions[i].get("text") or "") if i else []
              for i in range(len(versions))]
-    captures = [capture_json(c) for c in
-                archive.captures.find({"target_id": doc["_id"]}).sort([("fetched_at", 1), ("_id", 1)])]
+    captures = [capture_json(c) for c in capture_docs_for(archive, doc["_id"])]
     author = post["author"]["handle"] or post["id"]
     return page("post.html", title=f"@{author}: post {post['post_id']}", post=post,
                 versions=list(zip(versions, diffs, strict=True)), captures=captures,

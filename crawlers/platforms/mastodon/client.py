@@ -75,7 +75,11 @@ def _error_text(body: bytes) -> str | None:
 
 
 def oembed_plan(post_id: str, handle: str | None = None) -> FetchPlan:
-    """``GET https://HOST/api/oembed?url=<status URL>`` (an existence check, not a text source)."""
+    """``GET https://HOST/api/oembed?url=<status URL>`` (an existence check, not a text source).
+
+    Mastodon's oEmbed recognises ``/@user/ID`` URLs only, so without the handle the plan asks for
+    ``/statuses/ID`` and the server answers 404: pass the handle.
+    """
     return FetchPlan("oembed", urls.oembed_url(post_id, handle), dict(API_HEADERS))
 
 

@@ -61,7 +61,9 @@ def test_lazy_iframe_data_src_and_class_without_embed_path() -> None:
     lazy = '<iframe class="mastodon-embed" data-src="https://mastodon.social/@dana/113456789012345678/embed"></iframe>'
     (hit,) = PLATFORM.find_embeds(article(lazy))
     assert hit.post_id == "mastodon.social/113456789012345678"
-    not_embed = '<iframe class="mastodon-embed" src="https://mastodon.social/@dana/113456789012345678"></iframe>'
+    not_embed = (
+        '<iframe class="mastodon-embed" src="https://mastodon.social/@dana/113456789012345678"></iframe>'
+    )
     assert PLATFORM.find_embeds(article(not_embed)) == []
 
 

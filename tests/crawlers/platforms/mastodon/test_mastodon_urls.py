@@ -24,11 +24,27 @@ def test_platform_protocol_and_names() -> None:
         (f"https://mastodon.social/@dana/{SID}", f"mastodon.social/{SID}", "dana@mastodon.social"),
         (f"https://mastodon.social/@dana/{SID}/", f"mastodon.social/{SID}", "dana@mastodon.social"),
         (f"https://mastodon.social/@dana/{SID}/embed", f"mastodon.social/{SID}", "dana@mastodon.social"),
-        (f"https://mastodon.social/users/dana/statuses/{SID}", f"mastodon.social/{SID}", "dana@mastodon.social"),
-        (f"https://mastodon.social/users/dana/statuses/{SID}/activity", f"mastodon.social/{SID}", "dana@mastodon.social"),
+        (
+            f"https://mastodon.social/users/dana/statuses/{SID}",
+            f"mastodon.social/{SID}",
+            "dana@mastodon.social",
+        ),
+        (
+            f"https://mastodon.social/users/dana/statuses/{SID}/activity",
+            f"mastodon.social/{SID}",
+            "dana@mastodon.social",
+        ),
         # a remote author's post as shown on mastodon.social: the id is the local copy's
-        (f"https://mastodon.social/@editor@journa.host/{SID}", f"mastodon.social/{SID}", "editor@journa.host"),
-        (f"https://Mastodon.Social/@dana/{SID}?utm_source=x#top", f"mastodon.social/{SID}", "dana@mastodon.social"),
+        (
+            f"https://mastodon.social/@editor@journa.host/{SID}",
+            f"mastodon.social/{SID}",
+            "editor@journa.host",
+        ),
+        (
+            f"https://Mastodon.Social/@dana/{SID}?utm_source=x#top",
+            f"mastodon.social/{SID}",
+            "dana@mastodon.social",
+        ),
         (f"//journa.host/@editor/{SID}", f"journa.host/{SID}", "editor@journa.host"),
         (f"https://mastodon.social/web/@dana/{SID}", f"mastodon.social/{SID}", "dana@mastodon.social"),
         (f"https://mastodon.social/web/statuses/{SID}", f"mastodon.social/{SID}", None),
@@ -94,7 +110,9 @@ def test_parse_url_rejects(url: str) -> None:
 
 def test_parse_url_idn_host_is_punycode() -> None:
     ref = PLATFORM.parse_url("https://tööt.example/@ana/7")
-    assert ref is not None and ref.post_id == "xn--tt-fkaa.example/7" and ref.handle == "ana@xn--tt-fkaa.example"
+    assert (
+        ref is not None and ref.post_id == "xn--tt-fkaa.example/7" and ref.handle == "ana@xn--tt-fkaa.example"
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +149,10 @@ def test_canonical_url() -> None:
     pid = f"mastodon.social/{SID}"
     assert PLATFORM.canonical_url(pid, "dana@mastodon.social") == f"https://mastodon.social/@dana/{SID}"
     assert PLATFORM.canonical_url(pid, "@dana") == f"https://mastodon.social/@dana/{SID}"
-    assert PLATFORM.canonical_url(pid, "editor@Journa.Host") == f"https://mastodon.social/@editor@journa.host/{SID}"
+    assert (
+        PLATFORM.canonical_url(pid, "editor@Journa.Host")
+        == f"https://mastodon.social/@editor@journa.host/{SID}"
+    )
     assert PLATFORM.canonical_url(pid) == f"https://mastodon.social/statuses/{SID}"
     with pytest.raises(ValueError):
         PLATFORM.canonical_url("not an id")
@@ -151,14 +172,19 @@ def test_embed_url_only_for_local_authors() -> None:
     assert embed_url(pid) is None
 
 
-@pytest.mark.parametrize("bad", ["mastodon.social", "mastodon.social/", "/123", "Mastodon.social/1", "a/b/1", "x.y/01"])
+@pytest.mark.parametrize(
+    "bad", ["mastodon.social", "mastodon.social/", "/123", "Mastodon.social/1", "a/b/1", "x.y/01"]
+)
 def test_split_post_id_is_strict(bad: str) -> None:
     with pytest.raises(ValueError):
         split_post_id(bad)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=120) | st.builds(lambda a, b: f"https://{a}/@{b}", st.text(max_size=30), st.text(max_size=40)))
+@given(
+    st.text(max_size=120)
+    | st.builds(lambda a, b: f"https://{a}/@{b}", st.text(max_size=30), st.text(max_size=40))
+)
 def test_parse_url_and_key_never_raise(text: str) -> None:
     ref = PLATFORM.parse_url(text)
     if ref is not None:

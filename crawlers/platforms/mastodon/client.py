@@ -22,10 +22,10 @@ from crawlers.platforms.mastodon import embeds, urls
 from crawlers.platforms.mastodon.normalise import (
     NotAStatus,
     is_status,
-    normalise_handle,
     normalise_history,
     normalise_status,
 )
+from crawlers.platforms.mastodon.urls import normalise_handle
 from receipts.models import Author, Post, post_key
 
 API_HEADERS = {"Accept": "application/json"}
@@ -129,7 +129,11 @@ class MastodonPlatform:
     # ------------------------------------------------------------------ fetching
 
     def routes(self, post_id: str, handle: str | None = None) -> list[FetchPlan]:
-        return [FetchPlan("api", urls.api_status_url(post_id), dict(API_HEADERS))]
+        """The REST API's status (none for a malformed id)."""
+        try:
+            return [FetchPlan("api", urls.api_status_url(post_id), dict(API_HEADERS))]
+        except ValueError:
+            return []
 
     def interpret(
         self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes

@@ -7,9 +7,10 @@ so platforms with fixed hosts come before Mastodon, whose servers can be any hos
 from __future__ import annotations
 
 from crawlers.platforms.base import Platform, PostRef
+from crawlers.platforms.mastodon import PLATFORM as MASTODON
 from crawlers.platforms.x.platform import PLATFORM as X
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (X,)}
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (X, MASTODON)}  # Mastodon last: any host
 
 
 def get_platform(name: str) -> Platform:

@@ -32,6 +32,16 @@ class ReferenceResolvedItem:
 
 
 @dataclass
+class PostMovedItem:
+    """The post a reference named is known under another key (``new_key``), or is no post at all
+    (``new_key`` None, with ``reason``): storage re-keys or drops the article's reference."""
+
+    old_key: str
+    new_key: str | None
+    reason: str | None = None
+
+
+@dataclass
 class CrawlErrorItem:
     url: str
     error: str

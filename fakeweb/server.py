@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fakeweb import news, oembed, syndication, widgets, xapi, xpages
+from fakeweb import mastodon, news, oembed, syndication, widgets, xapi, xpages
 from fakeweb.catalog import (
     NO_ORIG_KEY,
     PNG_AS_JPEG_KEY,
@@ -58,6 +58,10 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "newsimg": ("https://images.newrepublic.com", "http://images.newrepublic.com"),
     "abs": ("https://abs.twimg.com", "https://abs-0.twimg.com"),
     "site": ("https://news.example",),
+    "masto_social": ("https://mastodon.social",),
+    "journa": ("https://journa.host",),
+    "masto_files": ("https://files.mastodon.social",),
+    "blog": ("https://blog.example",),
 }
 SERVER_NAMES = {"x": "cloudflare envoy", "pbs": "ECAcc (lhd/4A8D)", "video": "ECAcc (lhd/4A8D)", "news": "nginx",
                 "newsimg": "nginx", "abs": "ECAcc (lhd/4A8D)",
@@ -200,6 +204,14 @@ class FakeWeb:
             return hostile(rest[len("/_hostile"):], query)
         if prefix == "site":
             return self._site(rest, split.query, headers)
+        if prefix == "masto_social":
+            return mastodon.instance("mastodon.social", rest, query)
+        if prefix == "journa":
+            return mastodon.instance("journa.host", rest, query)
+        if prefix == "masto_files":
+            return mastodon.media_file(mastodon.FILES_HOST, rest)
+        if prefix == "blog":
+            return mastodon.blog(rest)
         if prefix == "" and rest == "/":
             return json_response(self.origin_map())
         return not_found()

@@ -22,6 +22,7 @@ from crawlers.items import (
     ArticleItem,
     CrawlErrorItem,
     PostItem,
+    PostMovedItem,
     QuoteResolvedItem,
     ReferenceResolvedItem,
     ScreenshotItem,
@@ -59,6 +60,7 @@ class StoragePipeline:
         self.post_shots: dict[str, str] = {}  # post key → screenshot sha256
         self.embed_shots: dict[str, str] = {}  # reference key → embed screenshot sha256
         self.quotes: dict[str, QuoteResolvedItem] = {}  # quote key → search outcome
+        self.moved: dict[str, PostMovedItem] = {}  # post key a reference named → its stable key (or no post)
         self.previous_article: Article | None = None  # as stored before this crawl (quote checks, resolutions)
         self.changed_posts: set[str] = set()  # posts whose status or text changed in this crawl
 
@@ -105,6 +107,8 @@ class StoragePipeline:
             self.resolved.append(item)
         elif isinstance(item, QuoteResolvedItem):
             self.quotes[item.quote_key] = item
+        elif isinstance(item, PostMovedItem):
+            self.moved[item.old_key] = item
         elif isinstance(item, ScreenshotItem):
             sha256 = store_screenshot(self.writer, item, crawl_config(self.crawler.settings).tmp_dir)
             shots = self.post_shots if item.kind == "post" else self.embed_shots
@@ -245,6 +249,12 @@ class StoragePipeline:
         resolved = {r.url: r for r in self.resolved}
         refs: list[Reference] = []
         for ref in article.references:
+            if (moved := self.moved.get(ref.key)) is not None:
+                if moved.new_key is None:
+                    log.info("reference dropped", extra={"article_id": article_id, "key": ref.key,
+                                                         "reason": moved.reason})
+                    continue  # the URL only looked like a post
+                ref.platform, _, ref.post_id = moved.new_key.partition(":")
             if ref.kind == "media_link" and ref.post_id is None and ref.url in resolved:
                 res = resolved[ref.url]
                 if res.post_id:

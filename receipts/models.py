@@ -16,7 +16,11 @@ ReferenceKind = Literal["embed", "link", "media_link", "attribution"]
 ReferenceStatus = Literal["pending", "archived", "deleted", "unavailable", "unresolved", "skipped", "error"]
 PostStatus = Literal["live", "deleted", "unavailable", "error"]
 MediaType = Literal["photo", "video", "animated_gif", "poster", "avatar", "card_image", "screenshot", "hls"]
-Route = Literal["article", "syndication", "oembed", "browser", "tco", "media", "search", "feed", "embed_render"]
+Route = Literal["article", "syndication", "oembed", "browser", "tco", "media", "search", "feed", "embed_render",
+                "appview", "resolve", "api", "history", "embed_page"]  # the last five: other platforms' routes
+# the platforms a post key may name (the contract of ``platform`` in every JSON shape); the registry in
+# crawlers/platforms/registry.py lists the packages that implement them
+PlatformName = Literal["x", "bluesky", "mastodon", "threads", "instagram", "tiktok", "youtube", "facebook"]
 
 
 def utcnow() -> datetime:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.registry import PLATFORMS, post_ref
 from crawlers.platforms.x.urls import is_x_host
 from receipts.models import Article, Reference, sha256_hex
 
@@ -83,6 +84,10 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
     links = find_links(doc, claimed)
     foreign = [el for el in OTHER_PLATFORM_EMBEDS(doc) if isinstance(el.tag, str)]
     foreign_links = [a for a in root.iter("a") if _foreign_href(a.get("href"))]
+    platform_embeds = [hit for platform in PLATFORMS.values() for hit in platform.find_embeds(doc)]
+    claimed |= {h.element for h in platform_embeds if h.element is not None}
+    links.extend(platform_links(foreign_links, claimed))
+    embeds.extend(platform_embeds)
     wanted = claimed | {h.element for h in links if h.element is not None} | set(foreign) | set(foreign_links)
     body = body_mod.build_body(root, wanted)
     text = body.text
@@ -150,6 +155,19 @@ def _place_text_hit(hit: Hit, body: body_mod.BodyText, order: dict[etree._Elemen
     base = order.get(el, len(order)) if el is not None else len(order)
     hit.order = base + 0.5 + hit.offsets[0] / (10 * (len(body.text) + 1))
     hit.in_body = True
+
+
+def platform_links(anchors: list[etree._Element], claimed: set[etree._Element]) -> list[Hit]:
+    """Links to posts of the registered platforms other than X's (X links: :func:`find_links`)."""
+    hits: list[Hit] = []
+    for a in anchors:
+        if a in claimed or any(parent in claimed for parent in a.iterancestors()):
+            continue  # part of an embed: the embed speaks for the post
+        ref = post_ref(a.get("href", "").strip())
+        if ref is not None:
+            hits.append(Hit(kind="link", platform=ref.platform, post_id=ref.post_id, url=ref.url, element=a,
+                            handle=ref.handle, variant="a[href]"))
+    return hits
 
 
 def _foreign_href(href: str | None) -> bool:

@@ -27,10 +27,18 @@ from crawlers.browser.capture import Shot, capture_embeds, capture_post, close_p
 from crawlers.browser.routing import OriginRouter, render_failure
 from crawlers.browser.xpage import PageOutcome
 from crawlers.discovery import extract_article
-from crawlers.items import ArticleItem, CrawlErrorItem, PostItem, ReferenceResolvedItem, ScreenshotItem
-from crawlers.platforms.base import FetchPlan, PlatformClient
-from crawlers.platforms.x.client import XClient, tco_outcome
-from crawlers.platforms.x.urls import canonical_post_url, is_pic_link, is_short_link, status_id_from_url
+from crawlers.items import (
+    ArticleItem,
+    CrawlErrorItem,
+    PostItem,
+    PostMovedItem,
+    ReferenceResolvedItem,
+    ScreenshotItem,
+)
+from crawlers.platforms.base import FetchPlan, Platform
+from crawlers.platforms.registry import PLATFORMS
+from crawlers.platforms.x.client import tco_outcome
+from crawlers.platforms.x.urls import is_pic_link, is_short_link, status_id_from_url
 from crawlers.spiders.resolve import ResolveMixin
 from receipts.ids import new_id
 from receipts.models import Post, Reference
@@ -84,7 +92,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             raise ValueError("the article spider needs -a url=https://… (or -a posts=x:ID,…)")
         self.url = url or ""
         self.crawl_id = crawl_id or new_id("cr")
-        self.platforms: dict[str, PlatformClient] = {"x": XClient()}
+        self.platforms: dict[str, Platform] = dict(PLATFORMS)
         self.seen_posts: set[str] = set()
         self.slots_used = 0  # of RECEIPTS_MAX_POSTS_PER_ARTICLE
         self.skipped: dict[str, str] = {}  # post key, short link or quote key → why it was not fetched
@@ -142,13 +150,16 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     def render_post(self, platform: str, post_id: str, handle: str | None, mode: str, **meta: Any) -> scrapy.Request:
         """``mode``: "screenshot" (a live post), "route" (the third fetch route), "confirm" (a bare 404)."""
         return self.render_request(
-            canonical_post_url(post_id, handle), self.parse_rendered_post, route="browser", target_type="post",
+            self.platforms[platform].canonical_url(post_id, handle), self.parse_rendered_post, route="browser", target_type="post",
             target_id=f"{platform}:{post_id}", platform=platform, post_id=post_id, handle=handle, browser_mode=mode,
             **meta)
 
     async def start(self) -> AsyncIterator[Any]:
         for key in self.post_keys:  # asked for by name: not counted against the article's cap
             platform, _, post_id = key.partition(":")
+            if platform not in self.platforms:
+                yield CrawlErrorItem(key, f"unknown platform {platform!r} (known: {', '.join(self.platforms)})")
+                continue
             if not self.claim_post(key, capped=False):
                 continue
             for request in self.fetch_post(platform, post_id, claimed=True):
@@ -249,7 +260,8 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         plans = self.post_plans(platform, post_id, handle)
         if route_index >= len(plans):
             reason = "; ".join(errors or []) or "no route answered"
-            yield PostItem(Post(id=key, platform=platform, post_id=post_id, url=canonical_post_url(post_id, handle),
+            yield PostItem(Post(id=key, platform=platform, post_id=post_id,
+                                url=self.platforms[platform].canonical_url(post_id, handle),
                                 status="error", status_reason=reason[:500]), None)
             return
         plan = plans[route_index]
@@ -267,7 +279,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     def post_plans(self, platform: str, post_id: str, handle: str | None) -> list[FetchPlan]:
         plans = self.platforms[platform].routes(post_id, handle)
         if self.browser_enabled and platform == "x":
-            plans.append(FetchPlan("browser", canonical_post_url(post_id, handle)))
+            plans.append(FetchPlan("browser", self.platforms[platform].canonical_url(post_id, handle)))
         return plans
 
     def parse_post(self, response: Response) -> Iterator[Any]:
@@ -280,14 +292,14 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         if outcome.kind == "post" and outcome.post is not None:
             outcome.post.route = plan.route
             yield PostItem(outcome.post, capture_id)
-            if self.browser_enabled and outcome.post.status == "live":
+            if self.browser_enabled and meta["platform"] == "x" and outcome.post.status == "live":  # X pages only, so far
                 yield self.render_post(meta["platform"], meta["post_id"],
                                        outcome.post.author.handle or meta.get("handle"), "screenshot")
             for related in outcome.related_post_ids:
                 yield from self.fetch_post(meta["platform"], related)
         elif outcome.kind == "gone":
             gone = Post(id=key, platform=meta["platform"], post_id=meta["post_id"],
-                        url=canonical_post_url(meta["post_id"], meta.get("handle")),
+                        url=client.canonical_url(meta["post_id"], meta.get("handle")),
                         status=outcome.status or "unavailable", status_reason=outcome.reason, route=plan.route)
             bare_not_found = response.status == 404 or response.body.strip() == b"{}"
             if self.browser_enabled and meta["platform"] == "x" and outcome.status == "deleted" and bare_not_found:
@@ -296,6 +308,13 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                                        gone_post=gone, gone_capture_id=capture_id)
             else:
                 yield PostItem(gone, capture_id)
+        elif outcome.kind == "moved" and outcome.moved_to:
+            # the URL named the post indirectly (a handle): the article's reference follows it to its stable id
+            yield PostMovedItem(key, f"{meta['platform']}:{outcome.moved_to}")
+            if self.claim_post(f"{meta['platform']}:{outcome.moved_to}", capped=False):
+                yield from self.fetch_post(meta["platform"], outcome.moved_to, handle=meta.get("handle"), claimed=True)
+        elif outcome.kind == "not_a_post":
+            yield PostMovedItem(key, None, outcome.reason or "not a post")
         else:
             errors = [*meta["route_errors"], f"{plan.route}: {outcome.error or f'HTTP {response.status}'}"]
             yield from self.fetch_post(meta["platform"], meta["post_id"], meta["route_index"] + 1,
@@ -345,7 +364,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             previous: Post | None = meta.get("gone_post")
             reason = outcome.reason if previous is None else f"{outcome.reason}; {previous.status_reason}"
             yield PostItem(Post(id=key, platform=platform, post_id=post_id,
-                                url=canonical_post_url(post_id, meta.get("handle")), status=status,
+                                url=self.platforms[platform].canonical_url(post_id, meta.get("handle")), status=status,
                                 status_reason=reason, route="browser"), capture_id)
         else:
             yield from self.render_fallback(meta, f"browser: {outcome.reason or outcome.kind}")

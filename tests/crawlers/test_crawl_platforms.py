@@ -1,0 +1,54 @@
+"""Crawls of articles citing posts on the registered platforms other than X, end to end through the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakeweb.mastodon import DELETED_ID
+
+PHOTO = "113456789012345679"  # @dana's status with one image attachment
+TEXT = "113456789012345678"  # @dana's status with a mention and a link
+
+
+def page(body: str) -> str:
+    return ("<!doctype html><html lang='en'><head><title>Fediverse article</title></head><body><article>"
+            "<h1>Fediverse article</h1><p>Intro paragraph with enough words to count as an article body.</p>"
+            f"{body}<p>Closing paragraph of the article.</p></article></body></html>")
+
+
+def mastodon_blockquote(status_id: str, acct: str = "dana") -> str:
+    """The Mastodon ≥ 4.3 "Embed" snippet (tests/fixtures/mastodon/ has the real one this follows)."""
+    return (f'<blockquote class="mastodon-embed" data-embed-url="https://mastodon.social/@{acct}/{status_id}/embed" '
+            'style="max-width: 540px;"> <a href="https://mastodon.social/@' + acct + f'/{status_id}" target="_blank">'
+            f' <div>Post by @{acct}@mastodon.social</div> <div>View on Mastodon</div> </a> </blockquote> '
+            '<script data-allowed-prefixes="https://mastodon.social/" async src="https://mastodon.social/embed.js">'
+            '</script>')
+
+
+@pytest.fixture
+def fediverse_article(fakeweb) -> str:
+    return fakeweb.add_page("/crawl/fediverse", page(
+        mastodon_blockquote(PHOTO)
+        + f'<p>She <a href="https://mastodon.social/@dana/{TEXT}">wrote earlier</a> that the hearing ran late.</p>'
+        + f'<iframe src="https://mastodon.social/@dana/{DELETED_ID}/embed" class="mastodon-embed" width="400">'
+          '</iframe><script src="https://mastodon.social/embed.js" async="async"></script>'
+        + '<p>A <a href="https://blog.example/@someone/123">blog post</a> that only looks like a toot.</p>'))
+
+
+def test_mastodon_embeds_and_links_are_archived_and_a_look_alike_is_dropped(receipts_env, fediverse_article) -> None:
+    report = receipts_env.crawl_json(fediverse_article)
+    refs = {r["post_id"]: r for r in report["article"]["references"]}
+    photo, text, gone = (f"mastodon.social/{i}" for i in (PHOTO, TEXT, DELETED_ID))
+    assert set(refs) == {photo, text, gone}, refs.keys()  # blog.example answered "not a Mastodon status"
+    assert {r["platform"] for r in refs.values()} == {"mastodon"}
+    assert (refs[photo]["kind"], refs[photo]["status"]) == ("embed", "archived")
+    assert (refs[text]["kind"], refs[text]["status"]) == ("link", "archived")
+    assert refs[gone]["status"] == "deleted"
+    posts = {p["post_id"]: p for p in report["posts"]}
+    assert posts[photo]["status"] == "live" and "courtroom sketch" in posts[photo]["text"]
+    assert [m["status"] for m in posts[photo]["media"] if m["type"] == "photo"] == ["stored"]
+    db = receipts_env.db
+    stored = db.posts.find_one({"_id": f"mastodon:{photo}"})
+    assert stored is not None and stored["platform"] == "mastodon"
+    assert db.posts.find_one({"_id": f"mastodon:{gone}"})["status"] == "deleted"
+    assert db.posts.find_one({"_id": "mastodon:blog.example/123"}) is None

@@ -15,15 +15,16 @@ import hashlib
 import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from receipts.db.archive import Archive
 from receipts.db.reads import article_doc, article_ids, post_doc
+from receipts.models import PlatformName
 
 POST_STATUSES = ("live", "deleted", "edited", "unavailable", "error")
 CITES = ("deleted", "edited")
-PLATFORMS = ("x",)
+PLATFORMS: tuple[str, ...] = get_args(PlatformName)
 EVENT_TYPES = ("post_deleted", "post_unavailable", "post_restored", "post_edited", "media_changed",
                "article_changed", "embed_removed", "embed_added", "quote_changed")
 
@@ -36,10 +37,13 @@ EVENT_SORT: list[tuple[str, int]] = [("created_at", 1), ("_id", 1)]
 
 MAX_TEXT = 200
 MAX_URL = 4096
-HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
+# an X handle (``atrupar``), a domain handle (``jay.bsky.team``) or a fediverse account (``user@mastodon.social``)
+HANDLE_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?(?:@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)?")
 DOMAIN_RE = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-POST_ID_RE = re.compile(r"(?:x:)?([0-9]{1,25})")
+POST_KEY_RE = re.compile(r"(?P<platform>[a-z]{1,20}):(?P<id>\S{1,600})")
+BARE_ID_RE = re.compile(r"[0-9]{1,25}")
+BARE_ID_PLATFORM = "x"  # bare digits name an X post: the only kind of key before there were platforms
 SHORT_ID_RE = re.compile(r"[0-9a-f]{16}")
 EVENT_ID_RE = re.compile(r"ev[0-9a-z]{1,40}")
 
@@ -92,7 +96,7 @@ def parse_choice(value: str, param: str, choices: tuple[str, ...]) -> str:
 def parse_handle(value: str, param: str = "handle") -> str:
     handle = value.strip().removeprefix("@")
     if not HANDLE_RE.fullmatch(handle):
-        raise QueryError(param, "a handle is 1-50 letters, digits or underscores")
+        raise QueryError(param, "a handle is letters, digits, _ . - (an X handle, a domain, or user@server)")
     return handle
 
 
@@ -143,11 +147,14 @@ def parse_bool(value: str | bool, param: str) -> bool:
 
 
 def post_doc_id(value: str) -> str:
-    """``x:<digits>`` from ``x:<digits>`` or bare digits."""
-    match = POST_ID_RE.fullmatch(value.strip())
-    if not match:
-        raise QueryError("id", "a post id is 'x:<digits>' or digits")
-    return f"x:{match.group(1)}"
+    """The stored key ``<platform>:<post id>`` from itself, or from bare X digits (keys from before platforms)."""
+    text = value.strip()
+    if BARE_ID_RE.fullmatch(text):
+        return f"{BARE_ID_PLATFORM}:{text}"
+    match = POST_KEY_RE.fullmatch(text)
+    if not match or match["platform"] not in PLATFORMS:
+        raise QueryError("id", f"a post id is '<platform>:<id>' ({', '.join(PLATFORMS)}) or X digits")
+    return text
 
 
 def short_id(article_id: str) -> str:
@@ -162,6 +169,7 @@ def _nonempty(value: str | None) -> str | None:
 # -- filters ------------------------------------------------------------------------------------
 @dataclass
 class ArticleFilters:
+    platform: str | None = None  # cites a post of this platform
     url: str | None = None
     domain: str | None = None
     published_from: str | None = None
@@ -210,6 +218,10 @@ def _range(field: str, start: str | None, end: str | None, names: tuple[str, str
 
 def article_query(archive: Archive, f: ArticleFilters) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = []
+    if _nonempty(f.platform):
+        platform = parse_choice(f.platform.strip(), "platform", PLATFORMS)  # type: ignore[union-attr]
+        # $elemMatch: on nx-27017 a dotted query on an array of documents finds nothing
+        clauses.append({"references": {"$elemMatch": {"platform": platform, "post_id": {"$ne": None}}}})
     if _nonempty(f.url):
         url = parse_url(f.url)  # type: ignore[arg-type]
         clauses.append({"$or": [{"_id": url}, {"url": url}, {"canonical_url": url}]})

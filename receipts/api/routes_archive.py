@@ -32,6 +32,7 @@ from receipts.exports.records import (
 )
 from receipts.queries import (
     ARTICLE_SORT,
+    PLATFORMS,
     POST_SORT,
     ArticleFilters,
     PostFilters,
@@ -68,6 +69,7 @@ Date = Annotated[str | None, Query(max_length=40, description="ISO 8601 date or 
 
 
 def article_filters(
+    platform: Annotated[str | None, Query(description="Cites a post of this platform: " + ", ".join(PLATFORMS) + ".")] = None,
     url: Annotated[str | None, Query(max_length=4096, description="Exact article URL (crawled or canonical).")] = None,
     domain: Annotated[str | None, Query(max_length=253, description="Exact host, e.g. newrepublic.com.")] = None,
     published_from: Date = None, published_to: Date = None,
@@ -75,13 +77,14 @@ def article_filters(
     cites: Annotated[str | None, Query(description="`deleted` or `edited`: cites a post that is now so.")] = None,
     q: Text = None,
 ) -> ArticleFilters:
-    return ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
+    return ArticleFilters(platform=platform, url=url, domain=domain, published_from=published_from, published_to=published_to,
                           language=language, cites=cites, q=q)
 
 
 def post_filters(
-    platform: Annotated[str | None, Query(description="`x`.")] = None,
-    handle: Annotated[str | None, Query(max_length=51, description="Author handle, case-insensitive.")] = None,
+    platform: Annotated[str | None, Query(description=", ".join(PLATFORMS) + ".")] = None,
+    handle: Annotated[str | None, Query(max_length=506, description="Author handle, case-insensitive: atrupar, "
+                                        "jay.bsky.team, user@mastodon.social.")] = None,
     created_from: Date = None, created_to: Date = None,
     status: Annotated[str | None, Query(description="live, deleted, edited, unavailable or error.")] = None,
     has_media: Annotated[str | None, Query(description="true: posts with photos/videos; false: without.")] = None,
@@ -129,13 +132,13 @@ def list_posts(request: Request, filters: Annotated[PostFilters, Depends(post_fi
                     projection={"raw": 0})
 
 
-@router.get("/posts/{post_id}")
+@router.get("/posts/{post_id:path}")  # Bluesky and Mastodon ids hold slashes
 def get_post(post_id: str, request: Request) -> dict[str, Any]:
     """One post with its versions, capture history and the articles citing it."""
     archive = archive_of(request)
     doc = find_post(archive, post_id)
     if doc is None:
-        raise ApiError(404, "not_found", "no such post (ids look like x:1890172385467187200)")
+        raise ApiError(404, "not_found", "no such post (ids look like x:1890172385467187200 or mastodon:mastodon.social/1134…)")
     out = post_detail(doc)
     out["captures"] = [capture_json(c) for c in capture_docs_for(archive, doc["_id"])]
     out["cited_by"] = articles_citing_post(archive, doc)

@@ -77,8 +77,12 @@ def _choose(as_json: bool, as_csv: bool) -> None:
         fail("choose one of --json and --csv", 2)
 
 
+Platform = Annotated[str | None, typer.Option(help="x, bluesky, mastodon, threads, instagram, tiktok, youtube or "
+                                                   "facebook (articles: citing a post of it).")]
+
+
 @query_app.command("articles")
-def query_articles(url: Url = None, domain: Domain = None, published_from: PubFrom = None,
+def query_articles(platform: Platform = None, url: Url = None, domain: Domain = None, published_from: PubFrom = None,
                    published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None,
                    limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False,
                    as_csv: CsvOpt = False) -> None:
@@ -88,7 +92,7 @@ def query_articles(url: Url = None, domain: Domain = None, published_from: PubFr
 
     _choose(as_json, as_csv)
     archive = open_archive()
-    filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
+    filters = ArticleFilters(platform=platform, url=url, domain=domain, published_from=published_from, published_to=published_to,
                              language=language, cites=cites, q=text)
     query = query_or_fail(lambda: article_query(archive, filters))
     page = _page(archive.articles, query, ARTICLE_SORT, lambda d: d, limit, cursor, None)
@@ -109,8 +113,9 @@ def query_articles(url: Url = None, domain: Domain = None, published_from: PubFr
 
 @query_app.command("posts")
 def query_posts(
-    platform: Annotated[str | None, typer.Option(help="x")] = None,
-    handle: Annotated[str | None, typer.Option(help="Author handle (case-insensitive).")] = None,
+    platform: Platform = None,
+    handle: Annotated[str | None, typer.Option(help="Author handle (case-insensitive): atrupar, jay.bsky.team, "
+                                                    "user@mastodon.social.")] = None,
     created_from: Annotated[str | None, typer.Option("--created-from", help="ISO 8601 date/datetime.")] = None,
     created_to: Annotated[str | None, typer.Option("--created-to", help="ISO 8601 date/datetime.")] = None,
     status: Annotated[str | None, typer.Option(help="live, deleted, edited, unavailable or error.")] = None,

@@ -101,11 +101,12 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search(request: Request, q: str = "", acursor: str | None = None, pcursor: str | None = None) -> HTMLResponse:
-    """One box: a URL, a domain, an @handle, or words (articles and posts)."""
+def search(request: Request, q: str = "", acursor: str | None = None, pcursor: str | None = None,
+           platform: str | None = None) -> HTMLResponse:
+    """One box: a URL, a domain, an @handle, or words (articles and posts); ``?platform=`` narrows both."""
     archive = archive_of(request)
     q = q.strip()[:200]
-    afilters, pfilters = ArticleFilters(), PostFilters()
+    afilters, pfilters = ArticleFilters(platform=platform), PostFilters(platform=platform)
     mode = "latest"
     if q.startswith(("http://", "https://")):
         afilters.url, mode = q, "url"
@@ -144,7 +145,7 @@ def article_page(key: str, request: Request) -> HTMLResponse:
     return page("article.html", title=article["title"] or article["id"], article=article)
 
 
-@router.get("/posts/{key}", response_class=HTMLResponse)
+@router.get("/posts/{key:path}", response_class=HTMLResponse)
 def post_page(key: str, request: Request) -> HTMLResponse:
     archive = archive_of(request)
     doc = find_post(archive, key)

@@ -52,3 +52,34 @@ def test_mastodon_embeds_and_links_are_archived_and_a_look_alike_is_dropped(rece
     assert stored is not None and stored["platform"] == "mastodon"
     assert db.posts.find_one({"_id": f"mastodon:{gone}"})["status"] == "deleted"
     assert db.posts.find_one({"_id": "mastodon:blog.example/123"}) is None
+
+
+def test_platform_filters_and_fediverse_handles_in_the_cli_and_api(receipts_env, fediverse_article) -> None:
+    import json
+
+    from fakeweb import ARTICLE_URL
+
+    receipts_env.crawl_json(fediverse_article)
+    receipts_env.crawl_json(ARTICLE_URL)  # X posts beside them
+    posts = json.loads(receipts_env.run("query", "posts", "--platform", "mastodon", "--json", check=True).stdout)
+    assert posts["items"] and {p["platform"] for p in posts["items"]} == {"mastodon"}
+    x_posts = json.loads(receipts_env.run("query", "posts", "--platform", "x", "--json", check=True).stdout)
+    assert x_posts["items"] and {p["platform"] for p in x_posts["items"]} == {"x"}
+    articles = json.loads(receipts_env.run("query", "articles", "--platform", "mastodon", "--json", check=True).stdout)
+    assert [a["id"] for a in articles["items"]] == [fediverse_article]
+    by_handle = json.loads(receipts_env.run("query", "posts", "--handle", "@Dana@mastodon.social", "--json",
+                                            check=True).stdout)
+    assert by_handle["items"] and all(p["author"]["handle"] == "dana@mastodon.social" for p in by_handle["items"])
+    bad = receipts_env.run("query", "posts", "--platform", "myspace")
+    assert bad.returncode != 0 and "platform" in (bad.stderr + bad.stdout) and len(bad.stderr.strip().splitlines()) == 1
+
+    from fastapi.testclient import TestClient
+
+    from receipts.api.app import create_app
+
+    with TestClient(create_app(), base_url="http://localhost") as client:
+        key = f"mastodon:mastodon.social/{PHOTO}"
+        got = client.get(f"/api/v1/posts/{key}")
+        assert got.status_code == 200 and got.json()["platform"] == "mastodon"
+        assert client.get("/api/v1/articles", params={"platform": "mastodon"}).json()["items"][0]["id"] == fediverse_article
+        assert client.get("/api/v1/posts", params={"platform": "myspace"}).status_code == 400

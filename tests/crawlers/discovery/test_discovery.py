@@ -13,6 +13,7 @@ import pytest
 from conftest import FIXTURES
 
 from crawlers.discovery import ArticleExtract, extract_article
+from crawlers.platforms.registry import PLATFORMS
 from receipts.models import Article, Reference
 
 EMBEDS = FIXTURES / "embeds"
@@ -289,7 +290,10 @@ def test_not_references(html: str) -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in (EMBEDS / "other_platforms").glob("*.html")))
 def test_other_platform_embeds_are_not_x_references(name: str) -> None:
     html = (EMBEDS / "other_platforms" / name).read_text(encoding="utf-8")
-    assert refs_of(page(html)) == []
+    refs = refs_of(page(html))
+    assert [r for r in refs if r.platform == "x"] == []
+    registered = name.split("_", 1)[0] in PLATFORMS  # a registered platform's embed is its own reference
+    assert [(r.platform, r.kind) for r in refs] == ([(name.split("_", 1)[0], "embed")] if registered else [])
 
 
 # --- merging, placement ---------------------------------------------------------------------------

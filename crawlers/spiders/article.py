@@ -14,6 +14,7 @@ found" (404 / ``{}``) is checked on that page (a login wall makes it ``unavailab
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +50,15 @@ CURL_UA = "curl/8.5.0"  # t.co answers non-browser agents with a plain 301 (FORM
 
 
 MAX_SHORT_LINK_HOPS = 5
+
+
+log = logging.getLogger(__name__)
+
+
+def listed_version(version: Post, capture_id: str | None) -> dict[str, Any]:
+    """An earlier version the platform lists (an edit history entry), as stored in ``Post.versions``."""
+    return {"text": version.text, "edit_ids": [], "seen_at": version.created_at, "capture_id": capture_id,
+            "listed_by": "platform"}
 
 
 def describe_failure(failure: Failure) -> str:
@@ -291,12 +301,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         key = f"{meta['platform']}:{meta['post_id']}"
         if outcome.kind == "post" and outcome.post is not None:
             outcome.post.route = plan.route
-            yield PostItem(outcome.post, capture_id)
-            if self.browser_enabled and meta["platform"] == "x" and outcome.post.status == "live":  # X pages only, so far
-                yield self.render_post(meta["platform"], meta["post_id"],
-                                       outcome.post.author.handle or meta.get("handle"), "screenshot")
-            for related in outcome.related_post_ids:
-                yield from self.fetch_post(meta["platform"], related)
+            yield from self.complete_post(meta, outcome.post, capture_id, outcome.related_post_ids, outcome.follow_ups)
         elif outcome.kind == "gone":
             gone = Post(id=key, platform=meta["platform"], post_id=meta["post_id"],
                         url=client.canonical_url(meta["post_id"], meta.get("handle")),
@@ -319,6 +324,41 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             errors = [*meta["route_errors"], f"{plan.route}: {outcome.error or f'HTTP {response.status}'}"]
             yield from self.fetch_post(meta["platform"], meta["post_id"], meta["route_index"] + 1,
                                        meta.get("handle"), errors)
+
+    def complete_post(self, meta: dict[str, Any], post: Post, capture_id: str | None, related: list[str],
+                      follow_ups: list[FetchPlan]) -> Iterator[Any]:
+        """A post was read: fetch what completes it (edit history …) first, then store it and go on."""
+        if follow_ups:
+            plan, rest = follow_ups[0], follow_ups[1:]
+            yield scrapy.Request(
+                plan.url, headers=plan.headers, callback=self.parse_follow_up, errback=self.follow_up_failed,
+                meta={**{k: meta[k] for k in ("platform", "post_id", "handle")}, "route": plan.route,
+                      "target_type": "post", "target_id": post.id, "requested_url": plan.url, "plan": plan,
+                      "read_post": post, "read_capture_id": capture_id, "related": related, "follow_ups": rest},
+                dont_filter=True)
+            return
+        yield PostItem(post, capture_id)
+        if self.browser_enabled and meta["platform"] == "x" and post.status == "live":  # X pages only, so far
+            yield self.render_post(meta["platform"], meta["post_id"], post.author.handle or meta.get("handle"),
+                                   "screenshot")
+        for other in related:
+            yield from self.fetch_post(meta["platform"], other)
+
+    def parse_follow_up(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        post: Post = meta["read_post"]
+        outcome = self.platforms[meta["platform"]].interpret(meta["plan"], meta["post_id"], response.status,
+                                                             _header_dict(response), response.body)
+        if outcome.versions:
+            post.versions = [listed_version(v, meta.get("capture_id")) for v in outcome.versions]
+        elif outcome.kind == "error":
+            log.info("follow-up failed", extra={"post": post.id, "route": meta["route"], "error": outcome.error})
+        yield from self.complete_post(meta, post, meta["read_capture_id"], meta["related"], meta["follow_ups"])
+
+    def follow_up_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        yield from self.complete_post(meta, meta["read_post"], meta["read_capture_id"], meta["related"],
+                                      meta["follow_ups"])
 
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]

@@ -101,6 +101,15 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
     return True
 
 
+def with_listed(stored: list[dict[str, Any]], fetched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored versions plus those the platform lists (an edit history) that are not stored yet.
+
+    Versions are appended, never rewritten: a listed version already kept (same text) is not added again.
+    """
+    texts = {v.get("text") for v in stored}
+    return [*stored, *(v for v in fetched if v.get("listed_by") == "platform" and v.get("text") not in texts)]
+
+
 class Archive:
     """Typed reads and writes over one Receipts database."""
 
@@ -324,7 +333,7 @@ class Archive:
             post.first_seen_at = previous.first_seen_at
             post.check_count = previous.check_count
             post.next_check_at = previous.next_check_at
-            post.versions = previous.versions
+            post.versions = with_listed(previous.versions, post.versions)
             post.cited_by = previous.cited_by
             post.screenshot_sha256 = post.screenshot_sha256 or previous.screenshot_sha256
             if post.status in ("error", "deleted", "unavailable"):

@@ -83,3 +83,21 @@ def test_platform_filters_and_fediverse_handles_in_the_cli_and_api(receipts_env,
         assert got.status_code == 200 and got.json()["platform"] == "mastodon"
         assert client.get("/api/v1/articles", params={"platform": "mastodon"}).json()["items"][0]["id"] == fediverse_article
         assert client.get("/api/v1/posts", params={"platform": "myspace"}).status_code == 400
+
+
+def test_an_edited_toot_keeps_the_edit_history_mastodon_lists(receipts_env, fakeweb) -> None:
+    edited = "108942703571991143"  # Mastodon's documentation example: edited three times, then a poll added
+    url = fakeweb.add_page("/crawl/edited-toot", page(
+        f'<p>The <a href="https://mastodon.social/@trwnh/{edited}">post</a> changed after it went out.</p>'))
+    report = receipts_env.crawl_json(url)
+    post = {p["post_id"]: p for p in report["posts"]}[f"mastodon.social/{edited}"]
+    assert post["status"] == "live"
+    stored = receipts_env.db.posts.find_one({"_id": f"mastodon:mastodon.social/{edited}"})
+    listed = [v for v in stored["versions"] if v.get("listed_by") == "platform"]
+    assert len(listed) >= 3 and len({v["text"] for v in listed}) == len(listed)
+    assert listed[-1]["text"] == stored["text"]  # oldest first, the current text last
+    history = [c for c in receipts_env.db.captures.find({"target_id": stored["_id"]}) if c["route"] == "history"]
+    assert history and history[0]["body_sha256"]
+    receipts_env.crawl_json(url)  # a re-crawl appends nothing it already keeps
+    again = receipts_env.db.posts.find_one({"_id": stored["_id"]})
+    assert len(again["versions"]) == len(stored["versions"])

@@ -26,7 +26,9 @@ __all__ = ["PLATFORM", "BlueskyPlatform"]
 
 # embed.bsky.app's error and opt-out screens (bskyembed src/screens/post.tsx)
 EMBED_MISSING_TEXTS = ("Post not found, it may have been deleted.",)
-EMBED_OPT_OUT_TEXTS = ("The author of this post has requested their posts not be displayed on external sites.",)
+EMBED_OPT_OUT_TEXTS = (
+    "The author of this post has requested their posts not be displayed on external sites.",
+)
 # bsky.app, logged out
 APP_MISSING_TEXTS = ("Post not found", "The post may have been deleted.")
 APP_LOGIN_TEXTS = ("This author has chosen to make their posts visible only to people who are signed in.",)
@@ -46,8 +48,9 @@ class BlueskyPlatform:
         ref = parse_post_url(url)
         if ref is None:
             return None
-        return PostRef(platform=self.name, post_id=ref.uri, handle=None if ref.is_did else ref.authority,
-                       url=url.strip())
+        return PostRef(
+            platform=self.name, post_id=ref.uri, handle=None if ref.is_did else ref.authority, url=url.strip()
+        )
 
     def parse_key(self, text: str) -> str | None:
         ref = parse_post_url(text) if isinstance(text, str) else None
@@ -83,13 +86,18 @@ class BlueskyPlatform:
             return None
         if ref.is_did:
             return BrowserPage(
-                url=embed_page_url(ref), ready_selector="#app time[datetime]", screenshot_selector="#app > div",
-                missing_texts=EMBED_MISSING_TEXTS, login_texts=EMBED_OPT_OUT_TEXTS,
+                url=embed_page_url(ref),
+                ready_selector="#app time[datetime]",
+                screenshot_selector="#app > div",
+                missing_texts=EMBED_MISSING_TEXTS,
+                login_texts=EMBED_OPT_OUT_TEXTS,
             )
         return BrowserPage(
-            url=canonical_post_url(ref), ready_selector='[data-testid^="postThreadItem-by-"]',
+            url=canonical_post_url(ref),
+            ready_selector='[data-testid^="postThreadItem-by-"]',
             screenshot_selector='[data-testid^="postThreadItem-by-"]',
-            missing_texts=APP_MISSING_TEXTS, login_texts=APP_LOGIN_TEXTS,
+            missing_texts=APP_MISSING_TEXTS,
+            login_texts=APP_LOGIN_TEXTS,
         )
 
 

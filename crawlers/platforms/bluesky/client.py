@@ -74,8 +74,8 @@ def _http_error(route: str, status: int, body: bytes) -> FetchOutcome:
     return FetchOutcome(kind="error", error=f"{route} HTTP {status}" + (f" ({detail})" if detail else ""))
 
 
-def _unresolvable(message: str | None, handle: str) -> bool:
-    return "resolve handle" in (message or "").lower() or "unable to resolve" in (message or "").lower()
+def _unresolvable(message: str | None) -> bool:
+    return "resolve handle" in (message or "").lower()
 
 
 # ---------------------------------------------------------------- resolveHandle
@@ -93,7 +93,7 @@ def classify_resolve(ref: PostUri, status: int, body: bytes) -> FetchOutcome:
             return FetchOutcome(kind="error", error="resolveHandle body without a valid did")
         return FetchOutcome(kind="moved", moved_to=ref.with_did(did).uri)
     name, message = _xrpc_error(body)
-    if status == 400 and name == "InvalidRequest" and _unresolvable(message, ref.authority):
+    if status == 400 and name == "InvalidRequest" and _unresolvable(message):
         return FetchOutcome(
             kind="gone", status="unavailable", reason=f"handle @{ref.authority} does not resolve ({message})"
         )
@@ -116,10 +116,14 @@ def classify_thread(
     if status == 400:
         name, message = _xrpc_error(body)
         if name == "NotFound":
-            return FetchOutcome(kind="gone", status="deleted", reason=message or "post not found (HTTP 400 NotFound)")
-        if name == "InvalidRequest" and not ref.is_did and _unresolvable(message, ref.authority):
             return FetchOutcome(
-                kind="gone", status="unavailable", reason=f"handle @{ref.authority} does not resolve ({message})"
+                kind="gone", status="deleted", reason=message or "post not found (HTTP 400 NotFound)"
+            )
+        if name == "InvalidRequest" and not ref.is_did and _unresolvable(message):
+            return FetchOutcome(
+                kind="gone",
+                status="unavailable",
+                reason=f"handle @{ref.authority} does not resolve ({message})",
             )
         return _http_error("getPostThread", status, body)
     if status != 200:
@@ -135,15 +139,24 @@ def classify_thread(
     if kind == "app.bsky.feed.defs#notFoundPost":
         return FetchOutcome(kind="gone", status="deleted", reason="post not found (notFoundPost)")
     if kind == "app.bsky.feed.defs#blockedPost":
-        return FetchOutcome(kind="gone", status="unavailable", reason="the author blocks this viewer (blockedPost)")
+        return FetchOutcome(
+            kind="gone", status="unavailable", reason="the author blocks this viewer (blockedPost)"
+        )
     if kind != "app.bsky.feed.defs#threadViewPost":
         return FetchOutcome(kind="error", error=f"getPostThread: unexpected thread type {kind!r}")
     view = thread.get("post")
     if not isinstance(view, dict):
         return FetchOutcome(kind="error", error="getPostThread: threadViewPost without a post")
     got = post_ref(view)
-    if got is None or not got.is_did or got.rkey != ref.rkey or (ref.is_did and got.authority != ref.authority):
-        return FetchOutcome(kind="error", error=f"getPostThread returned {view.get('uri')!r}, asked for {ref.uri}")
+    if (
+        got is None
+        or not got.is_did
+        or got.rkey != ref.rkey
+        or (ref.is_did and got.authority != ref.authority)
+    ):
+        return FetchOutcome(
+            kind="error", error=f"getPostThread returned {view.get('uri')!r}, asked for {ref.uri}"
+        )
     if not ref.is_did:
         return FetchOutcome(kind="moved", moved_to=got.uri)
     hidden = visibility_reason(view)
@@ -153,7 +166,9 @@ def classify_thread(
         post = normalise_post_view(view, raw=data, fetched_at=fetched_at)
     except PostFormatError as exc:
         return FetchOutcome(kind="error", error=f"unusable post view: {exc}")
-    return FetchOutcome(kind="post", post=post, related_post_ids=[post.quoted_post_id] if post.quoted_post_id else [])
+    return FetchOutcome(
+        kind="post", post=post, related_post_ids=[post.quoted_post_id] if post.quoted_post_id else []
+    )
 
 
 # ---------------------------------------------------------------- oEmbed
@@ -195,10 +210,17 @@ def parse_oembed(ref: PostUri, body: bytes) -> Post:
     elif author_name.startswith("@"):
         handle = author_name[1:]
     return Post(
-        id=post_key("bluesky", ref.uri), platform="bluesky", post_id=ref.uri, url=canonical_post_url(ref),
+        id=post_key("bluesky", ref.uri),
+        platform="bluesky",
+        post_id=ref.uri,
+        url=canonical_post_url(ref),
         author=Author(id=ref.authority, handle=handle or None, name=name or None),
-        text=text, lang=(paragraph.get("lang") or None) if paragraph is not None else None,
-        created_at=parse_time(date_text), status="live", status_reason=OEMBED_REASON, route="oembed",
+        text=text,
+        lang=(paragraph.get("lang") or None) if paragraph is not None else None,
+        created_at=parse_time(date_text),
+        status="live",
+        status_reason=OEMBED_REASON,
+        route="oembed",
         raw=bson_safe(data),
     )
 
@@ -210,7 +232,9 @@ def classify_oembed(ref: PostUri, status: int, body: bytes) -> FetchOutcome:
     """
     if status == 403:
         text = body[:200].decode("utf-8", "replace").strip()
-        return FetchOutcome(kind="gone", status="unavailable", reason=text or "post is not publicly accessible")
+        return FetchOutcome(
+            kind="gone", status="unavailable", reason=text or "post is not publicly accessible"
+        )
     if status != 200:
         text = body[:120].decode("utf-8", "replace").strip()
         return FetchOutcome(kind="error", error=f"oEmbed HTTP {status}" + (f" ({text})" if text else ""))

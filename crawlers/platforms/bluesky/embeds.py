@@ -54,7 +54,9 @@ def _paragraph_text(p: etree._Element) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _footer_text(el: etree._Element, paragraph: etree._Element | None, date_link: etree._Element | None) -> str:
+def _footer_text(
+    el: etree._Element, paragraph: etree._Element | None, date_link: etree._Element | None
+) -> str:
     """The blockquote's text outside the ``<p>`` and the date link ("— Name (@handle)")."""
     pieces: list[str] = [el.text or ""]
     for child in el:
@@ -75,12 +77,19 @@ def _blockquote(el: etree._Element) -> Hit | None:
         ref = parse_post_url(url)
     if ref is None:
         return None
-    hit = Hit(kind="embed", platform="bluesky", post_id=ref.uri, element=el, variant="bluesky-blockquote",
-              url=url or None)
+    hit = Hit(
+        kind="embed",
+        platform="bluesky",
+        post_id=ref.uri,
+        element=el,
+        variant="bluesky-blockquote",
+        url=url or None,
+    )
     if paragraph is not None:
         hit.displayed_text = _paragraph_text(paragraph) or None
-        hit.media_url = next((a.get("href") for a in in_paragraph
-                              if a.text_content().strip() == MEDIA_PLACEHOLDER), None)
+        hit.media_url = next(
+            (a.get("href") for a in in_paragraph if a.text_content().strip() == MEDIA_PLACEHOLDER), None
+        )
     if date_link is not None:
         hit.displayed_date = " ".join(date_link.text_content().split()) or None
     match = _AUTHOR.match(_footer_text(el, paragraph, date_link))
@@ -98,9 +107,14 @@ def _iframe(el: etree._Element) -> Hit | None:
     if ref is None:
         return None
     container = el.getparent()
-    element = container if container is not None and "bluesky-embed" in (container.get("class") or "").split() else el
-    return Hit(kind="embed", platform="bluesky", post_id=ref.uri, element=element, variant="bluesky-iframe",
-               url=src)
+    element = (
+        container
+        if container is not None and "bluesky-embed" in (container.get("class") or "").split()
+        else el
+    )
+    return Hit(
+        kind="embed", platform="bluesky", post_id=ref.uri, element=element, variant="bluesky-iframe", url=src
+    )
 
 
 def find_embeds(doc: etree._Element) -> list[Hit]:

@@ -152,10 +152,17 @@ def _images(view: Mapping[str, Any]) -> list[Media]:
         if best is None:
             continue
         width, height = _aspect(image)
-        media.append(Media(
-            type="photo", source_url=best, fallback_urls=[thumb] if thumb and thumb != best else [],
-            width=width, height=height, alt_text=_str(image.get("alt")), media_key=_cdn_key(best),
-        ))
+        media.append(
+            Media(
+                type="photo",
+                source_url=best,
+                fallback_urls=[thumb] if thumb and thumb != best else [],
+                width=width,
+                height=height,
+                alt_text=_str(image.get("alt")),
+                media_key=_cdn_key(best),
+            )
+        )
     return media
 
 
@@ -164,11 +171,18 @@ def _video(view: Mapping[str, Any]) -> list[Media]:
     if playlist is None:
         return []
     width, height = _aspect(view)
-    return [Media(
-        type="video", source_url=playlist, content_type=HLS_TYPE, poster_url=_url(view.get("thumbnail")),
-        width=width, height=height, alt_text=_str(view.get("alt")),
-        media_key=_str(view.get("cid")) or _cdn_key(playlist),
-    )]
+    return [
+        Media(
+            type="video",
+            source_url=playlist,
+            content_type=HLS_TYPE,
+            poster_url=_url(view.get("thumbnail")),
+            width=width,
+            height=height,
+            alt_text=_str(view.get("alt")),
+            media_key=_str(view.get("cid")) or _cdn_key(playlist),
+        )
+    ]
 
 
 def _external(view: Mapping[str, Any]) -> list[Media]:
@@ -218,8 +232,11 @@ def _card(embed: Any) -> dict[str, Any] | None:
     if uri is None:
         return None
     return {
-        "name": "external", "url": uri, "title": _str(external.get("title")),
-        "description": _str(external.get("description")), "thumb": _url(external.get("thumb")),
+        "name": "external",
+        "url": uri,
+        "title": _str(external.get("title")),
+        "description": _str(external.get("description")),
+        "thumb": _url(external.get("thumb")),
     }
 
 
@@ -256,8 +273,12 @@ def visibility_reason(view: Mapping[str, Any]) -> str | None:
 
 
 def _metrics(view: Mapping[str, Any]) -> dict[str, int]:
-    names = {"likeCount": "like_count", "repostCount": "repost_count", "replyCount": "reply_count",
-             "quoteCount": "quote_count"}
+    names = {
+        "likeCount": "like_count",
+        "repostCount": "repost_count",
+        "replyCount": "reply_count",
+        "quoteCount": "quote_count",
+    }
     return {name: v for key, name in names.items() if (v := _int(view.get(key))) is not None and v >= 0}
 
 
@@ -267,7 +288,11 @@ def _verified(author: Mapping[str, Any]) -> bool | None:
 
 
 def normalise_post_view(
-    view: Any, *, raw: dict[str, Any] | None = None, fetched_at: datetime | None = None, route: str = "appview"
+    view: Any,
+    *,
+    raw: dict[str, Any] | None = None,
+    fetched_at: datetime | None = None,
+    route: str = "appview",
 ) -> Post:
     """A ``postView`` → live :class:`Post`.
 
@@ -293,13 +318,18 @@ def normalise_post_view(
     if did is not None and did != ref.authority:
         raise PostFormatError(f"author {did} is not the uri's repository {ref.authority}")
     author = Author(
-        id=ref.authority, handle=_str(author_data.get("handle")), name=_str(author_data.get("displayName")),
-        avatar_url=_url(author_data.get("avatar")), verified=_verified(author_data),
+        id=ref.authority,
+        handle=_str(author_data.get("handle")),
+        name=_str(author_data.get("displayName")),
+        avatar_url=_url(author_data.get("avatar")),
+        verified=_verified(author_data),
     )
     embed = view.get("embed")
     media = view_media(embed)
     if author.avatar_url:
-        media.append(Media(type="avatar", source_url=author.avatar_url, media_key=_cdn_key(author.avatar_url)))
+        media.append(
+            Media(type="avatar", source_url=author.avatar_url, media_key=_cdn_key(author.avatar_url))
+        )
     quoted = quoted_uris(embed)
     parent = parse_at_uri(_dict(_dict(record.get("reply")).get("parent")).get("uri") or "")
     langs = [lang for lang in _list(record.get("langs")) if _str(lang)]

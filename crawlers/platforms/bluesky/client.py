@@ -111,10 +111,16 @@ def classify_thread(
     200 ``threadViewPost`` → ``post`` (or ``moved`` when *ref* names a handle), unless the logged-out
     web would hide it (author's ``!no-unauthenticated``, ``!hide``/``!takedown``) → gone/unavailable;
     ``notFoundPost`` and 400 ``NotFound`` → gone/deleted; ``blockedPost`` → gone/unavailable; a 400
-    for a handle that does not resolve → gone/unavailable. Everything else → ``error``.
+    for a handle that does not resolve → gone/unavailable. ``NotFound`` for a handle-form URI is ``error``
+    (the AppView says it for unresolvable handles too). Everything else → ``error``.
     """
     if status == 400:
         name, message = _xrpc_error(body)
+        if name == "NotFound" and not ref.is_did:
+            # the AppView answers NotFound for a handle it cannot resolve too: not proof of deletion
+            return FetchOutcome(
+                kind="error", error=f"getPostThread: not found under handle @{ref.authority} ({message})"
+            )
         if name == "NotFound":
             return FetchOutcome(
                 kind="gone", status="deleted", reason=message or "post not found (HTTP 400 NotFound)"

@@ -63,7 +63,9 @@ def test_handle_forms_keep_the_handle(url: str) -> None:
 
 def test_did_web_and_other_rkeys() -> None:
     ref = PLATFORM.parse_url("https://bsky.app/profile/did:web:de1.tentacle.expert/post/3l3w4tnezek2e")
-    assert ref is not None and ref.post_id == "at://did:web:de1.tentacle.expert/app.bsky.feed.post/3l3w4tnezek2e"
+    assert (
+        ref is not None and ref.post_id == "at://did:web:de1.tentacle.expert/app.bsky.feed.post/3l3w4tnezek2e"
+    )
     assert PLATFORM.parse_key("at://did:plc:pqeikn4fnyts5seuh5bazj7b/app.bsky.feed.post/self") is not None
 
 
@@ -101,7 +103,10 @@ def test_other_urls_are_not_posts(url: str) -> None:
 
 def test_canonical_url_uses_the_did() -> None:
     assert PLATFORM.canonical_url(URI) == f"https://bsky.app/profile/{DID}/post/{RKEY}"
-    assert PLATFORM.canonical_url(URI, handle="davidharting.com") == f"https://bsky.app/profile/{DID}/post/{RKEY}"
+    assert (
+        PLATFORM.canonical_url(URI, handle="davidharting.com")
+        == f"https://bsky.app/profile/{DID}/post/{RKEY}"
+    )
     with pytest.raises(ValueError):
         PLATFORM.canonical_url("3la4vfasktq27")
 
@@ -115,7 +120,10 @@ def test_syntax_rules() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=120) | st.from_regex(r"(https?://(bsky\.app|embed\.bsky\.app)/|at://)[^\s]{0,80}", fullmatch=True))
+@given(
+    st.text(max_size=120)
+    | st.from_regex(r"(https?://(bsky\.app|embed\.bsky\.app)/|at://)[^\s]{0,80}", fullmatch=True)
+)
 def test_parsers_never_raise(text: str) -> None:
     ref = PLATFORM.parse_url(text)
     key = PLATFORM.parse_key(text)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fakeweb import mastodon, news, oembed, syndication, widgets, xapi, xpages
+from fakeweb import bluesky, mastodon, news, oembed, syndication, widgets, xapi, xpages
 from fakeweb.catalog import (
     NO_ORIG_KEY,
     PNG_AS_JPEG_KEY,
@@ -62,6 +62,11 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "journa": ("https://journa.host",),
     "masto_files": ("https://files.mastodon.social",),
     "blog": ("https://blog.example",),
+    "bsky_api": ("https://public.api.bsky.app", "https://api.bsky.app"),
+    "bsky_embed": ("https://embed.bsky.app",),
+    "bsky_app": ("https://bsky.app", "https://www.bsky.app"),
+    "bsky_cdn": ("https://cdn.bsky.app",),
+    "bsky_video": ("https://video.bsky.app",),
 }
 SERVER_NAMES = {"x": "cloudflare envoy", "pbs": "ECAcc (lhd/4A8D)", "video": "ECAcc (lhd/4A8D)", "news": "nginx",
                 "newsimg": "nginx", "abs": "ECAcc (lhd/4A8D)",
@@ -127,6 +132,10 @@ class FakeWeb:
         with self.store.lock:
             self.store.pages[path] = Page(raw, content_type, status, dict(headers or {}), float(int(time.time())))
         return f"https://news.example{path}"
+
+    def set_bluesky_state(self, uri: str, state: str) -> None:
+        """Make every Bluesky endpoint answer for the post *uri* (DID-form AT-URI) as *state* (``bluesky.STATES``)."""
+        bluesky.set_state(self.store, uri, state)
 
     def set_rate_limited(self, on: bool) -> None:
         """Make the X API answer 429 (with the rate-limit headers) until switched off."""
@@ -198,6 +207,16 @@ class FakeWeb:
             svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><circle cx="18" cy="18" r="18" '
                    f'fill="#FFCC4D"/><title>{match[1]}</title></svg>')
             return Response(200, svg.encode(), "image/svg+xml", list(MEDIA_CACHE))
+        if prefix == "bsky_api":
+            return bluesky.api(store, rest, query)
+        if prefix == "bsky_embed":
+            return bluesky.embed(store, rest, query)
+        if prefix == "bsky_app":
+            return bluesky.app_page(store, rest, split.query)
+        if prefix == "bsky_cdn":
+            return bluesky.cdn(rest)
+        if prefix == "bsky_video":
+            return bluesky.video(rest)
         if prefix == "site" and rest == "/_cloak":
             return cloaked(query, ua)
         if prefix == "site" and rest.startswith("/_hostile/"):

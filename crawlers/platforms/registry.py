@@ -7,10 +7,11 @@ so platforms with fixed hosts come before Mastodon, whose servers can be any hos
 from __future__ import annotations
 
 from crawlers.platforms.base import Platform, PostRef
+from crawlers.platforms.bluesky import PLATFORM as BLUESKY
 from crawlers.platforms.mastodon import PLATFORM as MASTODON
 from crawlers.platforms.x.platform import PLATFORM as X
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (X, MASTODON)}  # Mastodon last: any host
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (X, BLUESKY, MASTODON)}  # Mastodon last: any host
 
 
 def get_platform(name: str) -> Platform:

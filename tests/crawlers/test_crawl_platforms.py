@@ -103,3 +103,38 @@ def test_an_edited_toot_keeps_the_edit_history_mastodon_lists(receipts_env, fake
     receipts_env.crawl_json(url)  # a re-crawl appends nothing it already keeps
     again = receipts_env.db.posts.find_one({"_id": stored["_id"]})
     assert len(again["versions"]) == len(stored["versions"])
+
+
+def bluesky_blockquote(did: str, rkey: str, handle: str, text: str) -> str:
+    """The bsky.app "Embed post" snippet (the real ones are in tests/fixtures/bluesky/)."""
+    post = f"https://bsky.app/profile/{did}/post/{rkey}?ref_src=embed"
+    return (f'<blockquote class="bluesky-embed" data-bluesky-uri="at://{did}/app.bsky.feed.post/{rkey}" '
+            f'data-bluesky-cid="bafyreiexample" data-bluesky-embed-color-mode="system"><p lang="en">{text}'
+            f'<br><br><a href="{post}">[image or embed]</a></p>&mdash; Someone (<a href="https://bsky.app/profile/'
+            f'{did}?ref_src=embed">@{handle}</a>) <a href="{post}">March 4, 2025 at 9:09 AM</a></blockquote>'
+            '<script async src="https://embed.bsky.app/static/embed.js" charset="utf-8"></script>')
+
+
+def test_bluesky_embeds_links_and_handles_are_archived(receipts_env, fakeweb) -> None:
+    images = ("did:plc:fll26nbvvyfm6ion7tj2sbjc", "3ljsyvltpvk2e")  # nmattia: an images post
+    text = ("did:plc:pqeikn4fnyts5seuh5bazj7b", "3la4vfasktq27")  # davidharting.com: text only
+    gone = "at://did:plc:pqeikn4fnyts5seuh5bazj7b/app.bsky.feed.post/3lgonepost22a"
+    url = fakeweb.add_page("/crawl/bluesky", page(
+        bluesky_blockquote(*images, "nmattia.bsky.social", "what goes into edge detection")
+        + f'<p>He <a href="https://bsky.app/profile/davidharting.com/post/{text[1]}">joked</a> about it.</p>'
+        + '<p>It was <a href="https://bsky.app/profile/davidharting.com/post/3lgonepost22a">deleted</a> later.</p>'))
+    report = receipts_env.crawl_json(url)
+    refs = {r["post_id"]: r for r in report["article"]["references"]}
+    image_uri, text_uri = (f"at://{did}/app.bsky.feed.post/{rkey}" for did, rkey in (images, text))
+    assert set(refs) == {image_uri, text_uri, gone}  # the handle links were re-keyed to the DID form
+    assert {r["platform"] for r in refs.values()} == {"bluesky"}
+    assert (refs[image_uri]["kind"], refs[image_uri]["status"]) == ("embed", "archived")
+    assert (refs[text_uri]["kind"], refs[text_uri]["status"]) == ("link", "archived")
+    assert refs[gone]["status"] == "deleted"
+    posts = {p["post_id"]: p for p in report["posts"]}
+    assert "edge detection" in posts[image_uri]["text"]
+    assert [m["status"] for m in posts[image_uri]["media"] if m["type"] == "photo"]
+    assert all(m["status"] == "stored" for m in posts[image_uri]["media"] if m["type"] == "photo")
+    assert receipts_env.db.posts.find_one({"_id": f"bluesky:{text_uri}"})["status"] == "live"
+    api = receipts_env.run("query", "posts", "--handle", "@davidharting.com", "--json", check=True)
+    assert [p["post_id"] for p in json.loads(api.stdout)["items"]] == [text_uri]

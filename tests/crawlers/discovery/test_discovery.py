@@ -535,4 +535,4 @@ def test_footer_dated_by_another_platform_is_not_an_x_attribution() -> None:
     stripped = html.replace('class="bluesky-embed" ', "")  # a CMS that drops unknown classes
     refs = refs_of(page(stripped))
     assert [r for r in refs if r.platform == "x" or r.kind == "attribution"] == []
-    assert [(r.platform, r.kind) for r in refs] == [("bluesky", "link")]  # its post link is still the post
+    assert [(r.platform, r.kind) for r in refs] == [("bluesky", "embed")]  # data-bluesky-uri still names it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from receipts.models import Reference
+from receipts.models import Location, Reference
 
 KIND_RANK = {"embed": 0, "link": 1, "media_link": 2, "attribution": 3}  # which sighting speaks for the post
 _OWN = {"kind", "variant", "locations", "offsets", "in_body", "status"}  # never filled in from another sighting
@@ -33,9 +33,13 @@ def merge_sightings(group: list[Reference]) -> Reference:
             if getattr(merged, name) in (None, []) and getattr(other, name) not in (None, []):
                 setattr(merged, name, getattr(other, name))
         merged.in_body = merged.in_body or other.in_body
-    merged.locations = []
-    for ref in group:
-        merged.locations.extend(loc.model_copy() for loc in ref.locations if loc not in merged.locations)
+    merged.locations, seen = [], set()
+    for ref in group:  # a set of field tuples: 10,000 embeds of one post must not compare pairwise
+        for loc in ref.locations:
+            key = tuple(getattr(loc, name) for name in Location.model_fields)
+            if key not in seen:
+                seen.add(key)
+                merged.locations.append(loc)
     starts = [ref.offsets for ref in group if ref.offsets is not None]
     merged.offsets = min(starts, key=lambda o: o[0]) if starts else None
     return merged

@@ -14,6 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawlers.platforms.bluesky.urls import PostUri, canonical_post_url, parse_at_uri
+from crawlers.platforms.payload import as_dict as _dict
+from crawlers.platforms.payload import as_list as _list
+from crawlers.platforms.payload import as_str as _str
 from crawlers.platforms.x.syndication import PostFormatError, bson_safe
 from receipts.models import Author, Media, Post, post_key
 
@@ -22,18 +25,6 @@ __all__ = ["Facet", "PostFormatError", "facets", "normalise_post_view", "quoted_
 HLS_TYPE = "application/x-mpegURL"
 NO_UNAUTHENTICATED = "!no-unauthenticated"
 HIDING_LABELS = frozenset({"!hide", "!takedown"})  # moderation labels the logged-out web hides a post for
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _int(value: Any) -> int | None:

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 
 from crawlers.platforms.mastodon.urls import canonical_url, normalise_handle
+from crawlers.platforms.payload import as_dict as _dict
+from crawlers.platforms.payload import as_list as _list
+from crawlers.platforms.payload import as_str as _str
 from crawlers.platforms.x.syndication import PostFormatError, bson_safe
 from receipts.models import Author, Media, MediaVariant, Post, post_key
 
@@ -44,18 +47,6 @@ class NotAStatus(ValueError):
 
 
 # ---------------------------------------------------------------- defensive accessors
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _int(value: Any) -> int | None:

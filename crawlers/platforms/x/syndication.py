@@ -17,6 +17,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from crawlers.platforms.base import FetchOutcome
+from crawlers.platforms.payload import as_dict as _dict
+from crawlers.platforms.payload import as_list as _list
+from crawlers.platforms.payload import as_str as _str
 from crawlers.platforms.x.media import (
     avatar_400,
     best_photo_urls,
@@ -60,18 +63,6 @@ def syndication_url(post_id: str, *, features: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------- defensive accessors
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _int(value: Any) -> int | None:

@@ -131,9 +131,9 @@ class Daemon:
 
     def sync_sources(self) -> None:
         """Make the scheduled polls match ``sources``: add new, re-time changed, drop removed."""
-        if self.scheduler is None:
-            return
         with self._sync_lock:
+            if self.scheduler is None or self.draining:  # see shutdown(): no scheduler calls once draining
+                return
             wanted: dict[str, tuple[dict[str, Any], timedelta]] = {}
             for doc in source_schedules(self.archive):
                 try:
@@ -165,7 +165,7 @@ class Daemon:
         update_source(self.archive, doc["_id"], {"last_error": message})
 
     def poll_now(self, source_id: str) -> None:
-        if self.scheduler is None:
+        if self.scheduler is None or self.draining:
             return
         self.sync_sources()
         try:
@@ -252,6 +252,11 @@ class Daemon:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
         self.pool.drain(grace)
+        # APScheduler's shutdown holds its job-store lock while it waits for running jobs; a
+        # ``sources-sync`` job mid-way would then wait for that lock forever. Let it finish first
+        # (it holds ``_sync_lock``); later ones see ``draining`` and return at once.
+        with self._sync_lock:
+            pass
         if self.scheduler is not None and self.scheduler.running:
             logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)  # "client closed" noise
             self.scheduler.shutdown(wait=True)

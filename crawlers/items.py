@@ -22,13 +22,14 @@ class PostItem:
 
 @dataclass
 class ReferenceResolvedItem:
-    """A short link (t.co) turned out to point at a post: attach it to the reference."""
+    """A short link (t.co) turned out to point at a post (of *platform*): attach it to the reference."""
 
     article_id: str
     url: str
     post_id: str | None
     target_url: str | None
     error: str | None = None
+    platform: str | None = None
 
 
 @dataclass

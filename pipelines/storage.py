@@ -258,7 +258,7 @@ class StoragePipeline:
             if ref.kind == "media_link" and ref.post_id is None and ref.url in resolved:
                 res = resolved[ref.url]
                 if res.post_id:
-                    ref.post_id = res.post_id
+                    ref.platform, ref.post_id = res.platform or ref.platform, res.post_id
                 elif res.error:
                     ref.status, ref.error = "error", res.error
                 else:
@@ -268,7 +268,7 @@ class StoragePipeline:
                 link = next((resolved[loc.url] for loc in ref.locations if loc.url in resolved
                              and resolved[loc.url].post_id), None)
                 if link is not None:
-                    ref.post_id = link.post_id
+                    ref.platform, ref.post_id = link.platform or ref.platform, link.post_id
                     ref.resolution = Resolution(provider="short_link", query=link.url, score=1.0)
                     ref.unresolved_reason = None
             if ref.kind == "attribution" and ref.post_id is None and ref.key in self.quotes:

@@ -1,4 +1,4 @@
-"""Screenshot helpers: render requests, the focal post of an x.com page, the embeds of an article.
+"""Screenshot helpers: render requests, a post on its platform's page, the embeds of an article.
 
 Every capture gets its own browser context (a unique ``playwright_context`` name, closed by the
 callback or errback), so cookies or storage of one page never leak into the next. All waits are
@@ -9,6 +9,7 @@ bounded: navigation (``PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT``), each selector w
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import struct
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from crawlers.browser.routing import OriginRouter
-from crawlers.browser.xpage import PageOutcome, classify, focal_selector, page_state_script
+from crawlers.platforms.base import BrowserPage, EmbedRender, PageOutcome
 from receipts.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Shot:
     url: str
     post_id: str | None = None
     element: str = "article"  # "article", "iframe", "blockquote"
+    platform: str | None = None
 
 
 def png_size(png: bytes) -> tuple[int, int] | None:
@@ -81,16 +83,46 @@ async def _shot(page: Page, selector: str, timeout: float) -> bytes:
     return await locator.screenshot(type="png", animations="disabled", timeout=timeout * 1000)
 
 
-async def capture_post(page: Page, post_id: str, timeout: float) -> tuple[PageOutcome, Shot | None]:
-    """Wait for the status page to settle, classify it, and screenshot the focal post if shown."""
+def settled_script(view: BrowserPage) -> str:
+    """A JS expression, truthy once *view*'s page shows the post, a "missing" text or a login text."""
+    if view.state_script:
+        return view.state_script
+    texts = {"missing": [t.lower() for t in view.missing_texts], "login": [t.lower() for t in view.login_texts]}
+    return (
+        "(() => {"
+        f"  if (document.querySelector({json.dumps(view.ready_selector)})) return 'post';"
+        "  const text = (document.body && document.body.innerText || '').toLowerCase();"
+        f"  const texts = {json.dumps(texts)};"
+        "  for (const kind of ['missing', 'login']) if (texts[kind].some((t) => text.includes(t))) return kind;"
+        "  return null;"
+        "})()"
+    )
+
+
+async def classify_page(page: Page, view: BrowserPage) -> PageOutcome:
+    """What the settled page shows: *view*'s reader decides when it has one, else its selector and texts."""
+    if view.read is not None:
+        return view.read(await page.content(), page.url)
+    if await page.locator(view.ready_selector).count():
+        return PageOutcome("post")
+    text = (await page.inner_text("body")).lower() if await page.locator("body").count() else ""
+    for kind, texts in (("missing", view.missing_texts), ("login", view.login_texts)):
+        found = next((t for t in texts if t.lower() in text), None)
+        if found:
+            return PageOutcome(kind, reason=f"the post's page says: {found}")
+    return PageOutcome("blank", reason="the post's page rendered no post")
+
+
+async def capture_post(page: Page, view: BrowserPage, post_id: str, timeout: float) -> tuple[PageOutcome, Shot | None]:
+    """Wait for the post's page to settle, classify it, and screenshot the post if shown."""
     try:
-        await page.wait_for_function(page_state_script(post_id), timeout=timeout * 1000)
+        await page.wait_for_function(settled_script(view), timeout=timeout * 1000)
     except PlaywrightError:
         pass  # classify whatever is there (a blank or unknown page comes out "blank")
-    outcome = classify(await page.content(), post_id, page.url)
-    if outcome.kind != "tweet":
+    outcome = await classify_page(page, view)
+    if outcome.kind != "post":
         return outcome, None
-    selector = focal_selector(post_id)
+    selector = view.screenshot_selector
     try:  # images are inserted with the post: give them a moment to arrive before the shot
         await page.wait_for_function(_IMAGES_DONE_JS, arg=selector, timeout=min(IMAGE_WAIT_S, timeout) * 1000)
     except PlaywrightError:
@@ -98,34 +130,6 @@ async def capture_post(page: Page, post_id: str, timeout: float) -> tuple[PageOu
     png = await _shot(page, selector, timeout)
     dom_text = await page.locator(selector).first.inner_text(timeout=timeout * 1000)
     return outcome, Shot(png=png, dom_text=dom_text, url=page.url, post_id=post_id)
-
-
-_TAG_EMBEDS_JS = r"""() => {
-  const out = [];
-  const statusId = (href) => { const m = /\/status(?:es)?\/(\d+)/.exec(href || ""); return m ? m[1] : null; };
-  let n = 0;
-  document.querySelectorAll("iframe").forEach((frame) => {
-    let id = frame.getAttribute("data-tweet-id");
-    const src = frame.getAttribute("src") || frame.getAttribute("data-src") || "";
-    if (!id && /platform\.(twitter|x)\.com\/embed\/Tweet\.html/.test(src)) {
-      const m = /[?&]id=(\d+)/.exec(src);
-      id = m ? m[1] : null;
-    }
-    if (!id) return;
-    frame.setAttribute("data-receipts-embed", String(n));
-    out.push({n: n++, id: id, element: "iframe", text: ""});
-  });
-  document.querySelectorAll("blockquote.twitter-tweet, blockquote.twitter-video").forEach((bq) => {
-    const links = Array.from(bq.querySelectorAll("a[href]")).map((a) => statusId(a.getAttribute("href")));
-    const id = links.reverse().find((x) => x) || statusId(bq.getAttribute("data-tweetid") && "/status/" + bq.getAttribute("data-tweetid"));
-    if (!id) return;
-    bq.setAttribute("data-receipts-embed", String(n));
-    out.push({n: n++, id: id, element: "blockquote", text: bq.innerText});
-  });
-  return out;
-}"""
-
-_EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.twitter-tweet, blockquote.twitter-video')"
 
 
 _EMBED_BOXES_JS = r"""(ns) => ns.map((n) => {
@@ -166,17 +170,29 @@ async def _crop_from_full_page(page: Page, embeds: list[dict[str, Any]], timeout
     return out
 
 
-async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8.0) -> list[Shot]:
-    """Screenshot each X embed of the article as displayed: the rendered iframe, else the blockquote."""
-    try:  # widgets.js replaces each blockquote once it runs; without it the blockquotes stay
-        await page.wait_for_function(_EMBEDS_PENDING_JS, timeout=min(wait_for_widgets, timeout) * 1000)
-    except PlaywrightError:
-        pass
-    found: list[dict[str, Any]] = await page.evaluate(_TAG_EMBEDS_JS)
-    unique: list[dict[str, Any]] = []
+async def tag_embeds(page: Page, renders: dict[str, EmbedRender], wait_for_widgets: float) -> list[dict[str, Any]]:
+    """Each platform's embeds on the page, marked for the shot: ``{n, id, element, text, platform}``."""
+    pending = [r.pending_script for r in renders.values() if r.pending_script]
+    if pending:  # widget scripts replace each placeholder once they run; without them the placeholders stay
+        try:
+            await page.wait_for_function("() => " + " && ".join(f"({p})()" for p in pending),
+                                         timeout=wait_for_widgets * 1000)
+        except PlaywrightError:
+            pass
+    found: list[dict[str, Any]] = []
+    for platform, render in renders.items():
+        tagged = await page.evaluate(render.tag_script, len(found) and max(e["n"] for e in found) + 1)
+        found.extend({**embed, "platform": platform} for embed in tagged)
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
     for embed in found:
-        if embed["id"] not in {e["id"] for e in unique}:
-            unique.append(embed)
+        unique.setdefault((embed["platform"], embed["id"]), embed)
+    return list(unique.values())
+
+
+async def capture_embeds(page: Page, renders: dict[str, EmbedRender], timeout: float,
+                         wait_for_widgets: float = 8.0) -> list[Shot]:
+    """Screenshot each embed of the article as displayed: the rendered iframe, else the placeholder."""
+    unique = await tag_embeds(page, renders, min(wait_for_widgets, timeout))
 
     async def frame_text(embed: dict[str, Any]) -> str:
         """The rendered embed's text, read from its iframe once loaded (all frames at once)."""
@@ -211,5 +227,5 @@ async def capture_embeds(page: Page, timeout: float, wait_for_widgets: float = 8
             log.warning("embed screenshot of post %s failed: %s", embed["id"], exc)
             continue
         shots.append(Shot(png=png, dom_text=str(dom_text).strip(), url=page.url, post_id=embed["id"],
-                          element=embed["element"]))
+                          element=embed["element"], platform=embed["platform"]))
     return shots

@@ -21,9 +21,7 @@ from receipts.models import Article, Reference, sha256_hex
 
 from . import body as body_mod
 from .attribution import footer_attributions, quote_attributions
-from .dom import CssPaths, parse_html
-from .embeds import OTHER_PLATFORM_EMBEDS, find_embeds
-from .jsonstate import find_json_state_embeds
+from .dom import CssPaths, has_class_xpath, parse_html, tag_of
 from .links import find_bare_urls, find_links
 from .merge import merge_hits
 from .metadata import Metadata, extract_metadata
@@ -31,6 +29,13 @@ from .metadata import Metadata, extract_metadata
 __all__ = ["ArticleExtract", "extract_article"]
 
 log = logging.getLogger(__name__)
+
+# social networks' embed markup, registered platforms or not: never a post of another platform, and the
+# "— Name (@handle) date" footer inside one is that embed's own (its spans count as embed spans)
+SOCIAL_EMBED_MARKUP = etree.XPath(" | ".join(
+    f"//*[{has_class_xpath(name)}]" for name in (
+        "bluesky-embed", "instagram-media", "tiktok-embed", "text-post-media", "mastodon-embed", "fb-post",
+        "fb-video", "reddit-embed-bq", "threads-embed", "linkedin-embed")))
 
 
 @dataclass
@@ -79,15 +84,12 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
         meta = Metadata(canonical_url=url)
     root = body_mod.find_content_root(doc)
 
-    embeds = find_embeds(doc)
+    embeds, state_embeds = find_platform_embeds(doc)
     claimed = {h.element for h in embeds if h.element is not None}
     links = find_links(doc, claimed)
-    foreign = [el for el in OTHER_PLATFORM_EMBEDS(doc) if isinstance(el.tag, str)]
+    foreign = [el for el in SOCIAL_EMBED_MARKUP(doc) if isinstance(el.tag, str)]
     foreign_links = [a for a in root.iter("a") if _foreign_href(a.get("href"))]
-    platform_embeds = [hit for platform in PLATFORMS.values() for hit in platform.find_embeds(doc)]
-    claimed |= {h.element for h in platform_embeds if h.element is not None}
     links.extend(platform_links(foreign_links, claimed))
-    embeds.extend(platform_embeds)
     wanted = claimed | {h.element for h in links if h.element is not None} | set(foreign) | set(foreign_links)
     body = body_mod.build_body(root, wanted)
     text = body.text
@@ -97,9 +99,9 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
     for hit in (*embeds, *links):
         _place_element_hit(hit, body, root, order, paths)
 
-    dom_ids = {h.post_id for h in embeds if h.post_id}
-    for hit in find_json_state_embeds(doc):
-        if hit.post_id in dom_ids:
+    dom_ids = {(h.platform, h.post_id) for h in embeds if h.post_id}
+    for hit in state_embeds:
+        if (hit.platform, hit.post_id) in dom_ids:
             continue
         _place_element_hit(hit, body, root, order, paths)
         hit.in_body = True
@@ -155,6 +157,22 @@ def _place_text_hit(hit: Hit, body: body_mod.BodyText, order: dict[etree._Elemen
     base = order.get(el, len(order)) if el is not None else len(order)
     hit.order = base + 0.5 + hit.offsets[0] / (10 * (len(body.text) + 1))
     hit.in_body = True
+
+
+def find_platform_embeds(doc: etree._Element) -> tuple[list[Hit], list[Hit]]:
+    """Every registered platform's embeds, in registry order: those in the DOM, and those found only
+    in a page's inline JSON state (a ``<script>``; placed by the text they displayed)."""
+    in_dom: list[Hit] = []
+    in_state: list[Hit] = []
+    claimed: set[etree._Element] = set()
+    for platform in PLATFORMS.values():
+        for hit in platform.find_embeds(doc):
+            if tag_of(hit.element) == "script":
+                in_state.append(hit)
+            elif hit.element is None or hit.element not in claimed:  # one element is one platform's embed
+                in_dom.append(hit)
+        claimed |= {h.element for h in in_dom if h.element is not None}
+    return in_dom, in_state
 
 
 def platform_links(anchors: list[etree._Element], claimed: set[etree._Element]) -> list[Hit]:

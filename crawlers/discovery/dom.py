@@ -10,17 +10,18 @@ import re
 
 from lxml import etree, html
 
-SKIP_TAGS = frozenset({
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "button",
-    "select", "option", "textarea", "input", "head", "title", "meta", "link", "canvas", "video", "audio",
-    "picture", "source", "img", "amp-img",
-})
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
-    "dl", "dt", "dd", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "pre",
-    "hr", "br", "header", "footer", "main", "aside", "nav", "address", "details", "summary", "form",
-    "fieldset", "center", "iframe", "amp-twitter", "caption", "body", "html",
-})
+from crawlers.platforms.markup import (
+    BLOCK_TAGS,
+    SKIP_TAGS,
+    class_tokens,
+    element_lines,
+    has_class,
+    has_class_xpath,
+    tag_of,
+)
+
+__all__ = ["BLOCK_TAGS", "SKIP_TAGS", "class_tokens", "element_lines", "has_class", "has_class_xpath", "tag_of"]
+
 BOILERPLATE_TAGS = frozenset({"aside", "nav", "footer", "header"})
 # class/id tokens of modules that are not the article's own content
 _BOILERPLATE_TOKEN = re.compile(
@@ -74,20 +75,6 @@ def parse_html(data: str | bytes | None) -> html.HtmlElement:
     return html.document_fromstring(b"<html><body></body></html>", parser=parser)
 
 
-def tag_of(el: object) -> str:
-    tag = getattr(el, "tag", None)
-    return tag.lower() if isinstance(tag, str) else ""
-
-
-def class_tokens(el: etree._Element) -> list[str]:
-    return (el.get("class") or "").split()
-
-
-def has_class(el: etree._Element, *names: str) -> bool:
-    tokens = class_tokens(el)
-    return any(name in tokens for name in names)
-
-
 def is_boilerplate(el: etree._Element) -> bool:
     """Sidebars, related-content modules, comments, nav, share bars, footers, asides."""
     tag = tag_of(el)
@@ -139,64 +126,3 @@ class CssPaths:
             steps.append(self._step(node))
             node = node.getparent()
         return " > ".join(reversed(steps)) or None
-
-
-def element_lines(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
-    """Displayed text of *el*: ``<br>`` → newline, block boundaries → newline, whitespace collapsed.
-
-    Consecutive ``<br>`` are kept (``<br><br>`` → blank line), as the reader saw them.
-    """
-    out: list[str] = []
-    stack: list[tuple[etree._Element, bool]] = [(el, False)]
-    while stack:
-        node, closing = stack.pop()
-        tag = tag_of(node)
-        if closing:
-            if tag in BLOCK_TAGS and tag != "br":
-                out.append("\n\x00")
-            if node is not el and node.tail:
-                out.append(_ws(node.tail))
-            continue
-        if (skip and node in skip and node is not el) or not tag or tag in SKIP_TAGS:
-            if node is not el and node.tail:
-                out.append(_ws(node.tail))
-            continue
-        if tag == "br":
-            out.append("\n")
-            if node.tail:
-                out.append(_ws(node.tail))
-            continue
-        if tag in BLOCK_TAGS and node is not el:
-            out.append("\n\x00")
-        if node.text:
-            out.append(_ws(node.text))
-        stack.append((node, True))
-        for child in reversed(node):
-            stack.append((child, False))
-    return _tidy_lines("".join(out))
-
-
-_SPACES = re.compile(r"[^\S\n]+")
-
-
-def _ws(text: str) -> str:
-    return text.replace("\n", " ").replace("\r", " ").replace("\x00", "")
-
-
-def _tidy_lines(text: str) -> str:
-    # "\n\x00" marks a soft block boundary (collapsible), "\n" alone a hard <br>.
-    lines: list[tuple[str, bool]] = []
-    for raw in _SPACES.sub(" ", text).split("\n"):
-        soft = raw.startswith("\x00")
-        line = raw.replace("\x00", "").strip()
-        if soft and not line:
-            continue
-        if soft and lines and lines[-1] == ("", False):
-            lines.pop()  # a <br> right before a block boundary renders nothing
-        lines.append((line, soft))
-    result = [line for line, _ in lines]
-    while result and not result[0]:
-        result.pop(0)
-    while result and not result[-1]:
-        result.pop()
-    return "\n".join(result)

@@ -9,6 +9,7 @@ the archive; none of them names a platform. Posts are keyed ``<platform>:<post_i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from crawlers.platforms.hits import Hit
 
 OutcomeKind = Literal["post", "gone", "error", "moved", "not_a_post"]
+PageKind = Literal["post", "login", "missing", "error", "blank"]
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,46 @@ class FetchOutcome:
     follow_ups: list[FetchPlan] = field(default_factory=list)
 
 
+@dataclass
+class PageOutcome:
+    """What a rendered page shows: the post (``post`` set when the page was read into one), a login
+    wall, a "does not exist" page, an error, or nothing recognisable (``blank``)."""
+
+    kind: PageKind
+    post: Post | None = None
+    reason: str | None = None
+    dom_text: str | None = None
+
+
 @dataclass(frozen=True)
 class BrowserPage:
-    """How the browser shows one post: the page to open, what to wait for, what to screenshot."""
+    """How the browser shows one post: the page to open, what to wait for, what to screenshot.
+
+    ``read`` (the page's HTML and final URL → :class:`PageOutcome` with a ``Post``) makes the page a
+    fetch route of its own and the judge of a bare "not found" answer (a login-gated post answers
+    that too); without it the page is only screenshotted, and classified by the texts and selector.
+    """
 
     url: str
     ready_selector: str  # the page has rendered the post when this matches
     screenshot_selector: str  # the element whose screenshot is the post's evidence
     missing_texts: tuple[str, ...] = ()  # page texts that mean "this post does not exist"
     login_texts: tuple[str, ...] = ()  # page texts that mean "log in to see this"
+    state_script: str | None = None  # a JS expression, truthy once the page settled (default: from the above)
+    read: Callable[[str, str], PageOutcome] | None = None
+
+
+@dataclass(frozen=True)
+class EmbedRender:
+    """How the browser finds this platform's embeds in a rendered article, to screenshot each.
+
+    ``tag_script`` is a JS function of the first free number ``n``: it marks each embed element with
+    ``data-receipts-embed="<n>"`` and returns ``[{n, id, element, text}]`` (``id`` the post id);
+    ``pending_script`` is truthy once the platform's widget script has rendered its embeds.
+    """
+
+    tag_script: str
+    pending_script: str | None = None
 
 
 class PlatformClient(Protocol):
@@ -111,6 +144,16 @@ class Platform(PlatformClient, Protocol):
 
     def find_embeds(self, doc: etree._Element) -> list[Hit]:
         """Every embed of this platform in an article's DOM (``Hit.platform`` set, ``element`` claimed)."""
+        ...
+
+    embed_render: EmbedRender | None  # how the browser finds its embeds in an article (None: not shot)
+
+    def short_link_plan(self, url: str) -> FetchPlan | None:
+        """How to resolve *url* when it is this platform's short link (t.co …), else None."""
+        ...
+
+    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
+        """Where one answer to a :meth:`short_link_plan` request points, or None when it does not say."""
         ...
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:

@@ -1,14 +1,15 @@
 """The article spider: article → references → posts (→ quoted posts), one crawl per article.
 
 ``scrapy crawl article -a url=https://…`` or ``receipts crawl URL``. Each post is fetched
-through its platform's routes in order (syndication, then oEmbed, then — when the browser is
-enabled — the rendered x.com page); a route that errors (timeout, 5xx, 429 after retries,
-malformed body) hands over to the next one, and only an explicit answer from the platform
-(tombstone, ``{}``, 404) marks a post deleted/unavailable.
+through its platform's routes in order (``crawlers/platforms/<name>``: for X syndication, then
+oEmbed, then — when the browser is enabled and the platform's page can be read — the rendered
+page); a route that errors (timeout, 5xx, 429 after retries, malformed body) hands over to the
+next one, and only an explicit answer from the platform (tombstone, ``{}``, 404) marks a post
+deleted/unavailable.
 
-With the browser enabled every live post is also screenshotted on its x.com page, a bare "not
-found" (404 / ``{}``) is checked on that page (a login wall makes it ``unavailable``, never
-``deleted``), and the article is rendered once to screenshot its embeds as displayed.
+With the browser enabled every live post is also screenshotted on its platform's page, a bare
+"not found" (404 / ``{}``) is checked on a readable page (a login wall makes it ``unavailable``,
+never ``deleted``), and the article is rendered once to screenshot its embeds as displayed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from twisted.python.failure import Failure
 
 from crawlers.browser.capture import Shot, capture_embeds, capture_post, close_page, render_meta
 from crawlers.browser.routing import OriginRouter, render_failure
-from crawlers.browser.xpage import PageOutcome
 from crawlers.discovery import extract_article
 from crawlers.items import (
     ArticleItem,
@@ -36,17 +36,14 @@ from crawlers.items import (
     ReferenceResolvedItem,
     ScreenshotItem,
 )
-from crawlers.platforms.base import FetchPlan, Platform
-from crawlers.platforms.registry import PLATFORMS
-from crawlers.platforms.x.client import tco_outcome
-from crawlers.platforms.x.urls import is_pic_link, is_short_link, status_id_from_url
+from crawlers.platforms.base import BrowserPage, EmbedRender, FetchPlan, PageOutcome, Platform
+from crawlers.platforms.registry import PLATFORMS, post_ref
 from crawlers.spiders.resolve import ResolveMixin
 from receipts.ids import new_id
 from receipts.models import Post, Reference
 from receipts.origin import route as origin_route
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-CURL_UA = "curl/8.5.0"  # t.co answers non-browser agents with a plain 301 (FORMATS §4)
 
 
 MAX_SHORT_LINK_HOPS = 5
@@ -103,6 +100,8 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         self.url = url or ""
         self.crawl_id = crawl_id or new_id("cr")
         self.platforms: dict[str, Platform] = dict(PLATFORMS)
+        self.embed_renders: dict[str, EmbedRender] = {
+            name: p.embed_render for name, p in self.platforms.items() if p.embed_render is not None}
         self.seen_posts: set[str] = set()
         self.slots_used = 0  # of RECEIPTS_MAX_POSTS_PER_ARTICLE
         self.skipped: dict[str, str] = {}  # post key, short link or quote key → why it was not fetched
@@ -157,12 +156,16 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.render_failed, dont_filter=True,
                               meta=render_meta(self.router, self.browser_timeout, requested_url=url, **meta))
 
-    def render_post(self, platform: str, post_id: str, handle: str | None, mode: str, **meta: Any) -> scrapy.Request:
-        """``mode``: "screenshot" (a live post), "route" (the third fetch route), "confirm" (a bare 404)."""
+    def browser_view(self, platform: str, post_id: str, handle: str | None) -> BrowserPage | None:
+        """The post's page for the browser, when the browser is on and the platform has one."""
+        return self.platforms[platform].browser_page(post_id, handle) if self.browser_enabled else None
+
+    def render_post(self, view: BrowserPage, platform: str, post_id: str, handle: str | None, mode: str,
+                    **meta: Any) -> scrapy.Request:
+        """``mode``: "screenshot" (a live post), "route" (the last fetch route), "confirm" (a bare 404)."""
         return self.render_request(
-            self.platforms[platform].canonical_url(post_id, handle), self.parse_rendered_post, route="browser", target_type="post",
-            target_id=f"{platform}:{post_id}", platform=platform, post_id=post_id, handle=handle, browser_mode=mode,
-            **meta)
+            view.url, self.parse_rendered_post, route="browser", target_type="post", target_id=f"{platform}:{post_id}",
+            platform=platform, post_id=post_id, handle=handle, browser_mode=mode, browser_view=view, **meta)
 
     async def start(self) -> AsyncIterator[Any]:
         for key in self.post_keys:  # asked for by name: not counted against the article's cap
@@ -200,7 +203,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         # the cap is shared out in the article's order before anything is fetched (responses to
         # early fetches, such as quoted posts, cannot take the slots of later references)
         posts: list[Any] = []
-        short_links: dict[str, None] = {}
+        short_links: dict[str, tuple[str, FetchPlan]] = {}
         for ref in article.references:
             if ref.post_id:
                 if self.claim_post(f"{ref.platform}:{ref.post_id}"):
@@ -209,14 +212,16 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             links = [ref.url] if ref.kind == "media_link" and ref.url else []
             if ref.kind == "attribution":
                 # a flattened embed keeps its media link ("… pic.twitter.com/XXXX"): it names the post
-                links = [loc.url for loc in ref.locations if loc.url and (is_short_link(loc.url) or is_pic_link(loc.url))]
+                links = [loc.url for loc in ref.locations if loc.url]
             for url in links:
-                if url not in short_links and url not in self.skipped and self.take_slot(url):
-                    short_links[url] = None
+                if url in short_links or url in self.skipped or (plan := self.short_link_plan(url)) is None:
+                    continue
+                if self.take_slot(url):
+                    short_links[url] = plan
         for ref in posts:
             yield from self.fetch_post(ref.platform, ref.post_id, handle=ref.handle, claimed=True)
-        for url in short_links:
-            yield self.short_link_request(url)
+        for url, (platform, plan) in short_links.items():
+            yield self.short_link_request(url, platform, plan)
         yield from self.resolve_attributions(article)
         if self.browser_enabled and any(ref.kind == "embed" and ref.post_id for ref in article.references):
             yield self.render_request(response.url, self.parse_rendered_article, route="embed_render",
@@ -227,33 +232,40 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         yield CrawlErrorItem(self.url, f"article fetch failed: {describe_failure(failure)}", fatal=True)
 
     # -- short links ------------------------------------------------------------------------
-    def short_link_request(self, url: str) -> scrapy.Request:
-        """Resolve a t.co link; a pic.twitter.com / pic.x.com link is display text for the t.co link with
-        the same code (FORMATS §4), so it is resolved through t.co."""
-        fetch = url
-        if is_pic_link(url):
-            fetch = "https://t.co/" + urlsplit(url if "://" in url else "https://" + url).path.lstrip("/")
+    def short_link_plan(self, url: str) -> tuple[str, FetchPlan] | None:
+        """The platform whose short link *url* is, and how to resolve it."""
+        for name, platform in self.platforms.items():
+            plan = platform.short_link_plan(url)
+            if plan is not None:
+                return name, plan
+        return None
+
+    def short_link_request(self, url: str, platform: str, plan: FetchPlan) -> scrapy.Request:
         return scrapy.Request(
-            fetch, callback=self.parse_short_link, errback=self.short_link_failed, headers={"User-Agent": CURL_UA},
-            meta={"route": "tco", "target_type": "link", "target_id": url, "requested_url": fetch,
-                  "dont_redirect": True, "short_url": url, "hops": 0},
+            plan.url, callback=self.parse_short_link, errback=self.short_link_failed, headers=plan.headers,
+            meta={"route": plan.route, "target_type": "link", "target_id": url, "requested_url": plan.url,
+                  "dont_redirect": True, "short_url": url, "short_platform": platform, "hops": 0},
             dont_filter=True)
 
     def parse_short_link(self, response: Response) -> Iterator[Any]:
         short = response.meta["short_url"]
-        target = tco_outcome(response.status, _header_dict(response), response.body)
-        if target and status_id_from_url(target) is None and is_short_link(target):
+        platform = self.platforms[response.meta["short_platform"]]
+        target = platform.short_link_target(response.status, _header_dict(response), response.body)
+        ref = post_ref(target) if target else None
+        if target and ref is None and (hop := self.short_link_plan(target)) is not None:
             if response.meta["hops"] < MAX_SHORT_LINK_HOPS:
-                yield response.request.replace(url=target, meta={**response.meta, "hops": response.meta["hops"] + 1,
-                                                                  "requested_url": target}, dont_filter=True)
+                yield response.request.replace(
+                    url=hop[1].url, headers=hop[1].headers, dont_filter=True,
+                    meta={**response.meta, "hops": response.meta["hops"] + 1, "requested_url": hop[1].url,
+                          "short_platform": hop[0]})
                 return
             target, error = None, f"short link loops or chains over {MAX_SHORT_LINK_HOPS} hops"
         else:
             error = None if target else f"short link did not resolve (HTTP {response.status})"
-        post_id = status_id_from_url(target) if target else None
-        yield ReferenceResolvedItem(self.article_id or "", short, post_id, target, error)
-        if post_id and self.claim_post(f"x:{post_id}", capped=False):  # the link had its slot
-            yield from self.fetch_post("x", post_id, claimed=True)
+        yield ReferenceResolvedItem(self.article_id or "", short, ref.post_id if ref else None, target, error,
+                                    platform=ref.platform if ref else None)
+        if ref is not None and self.claim_post(f"{ref.platform}:{ref.post_id}", capped=False):  # the link had its slot
+            yield from self.fetch_post(ref.platform, ref.post_id, handle=ref.handle, claimed=True)
 
     def short_link_failed(self, failure: Failure) -> Iterator[Any]:
         short = failure.request.meta["short_url"]  # type: ignore[attr-defined]
@@ -275,8 +287,9 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                                 status="error", status_reason=reason[:500]), None)
             return
         plan = plans[route_index]
-        if plan.route == "browser":
-            yield self.render_post(platform, post_id, handle, "route", route_index=route_index,
+        view = self.browser_view(platform, post_id, handle) if plan.route == "browser" else None
+        if view is not None:
+            yield self.render_post(view, platform, post_id, handle, "route", route_index=route_index,
                                    route_errors=errors or [])
             return
         yield scrapy.Request(
@@ -288,8 +301,9 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
 
     def post_plans(self, platform: str, post_id: str, handle: str | None) -> list[FetchPlan]:
         plans = self.platforms[platform].routes(post_id, handle)
-        if self.browser_enabled and platform == "x":
-            plans.append(FetchPlan("browser", self.platforms[platform].canonical_url(post_id, handle)))
+        view = self.browser_view(platform, post_id, handle)
+        if view is not None and view.read is not None:  # a page the browser can read the post from
+            plans.append(FetchPlan("browser", view.url))
         return plans
 
     def parse_post(self, response: Response) -> Iterator[Any]:
@@ -307,9 +321,10 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                         url=client.canonical_url(meta["post_id"], meta.get("handle")),
                         status=outcome.status or "unavailable", status_reason=outcome.reason, route=plan.route)
             bare_not_found = response.status == 404 or response.body.strip() == b"{}"
-            if self.browser_enabled and meta["platform"] == "x" and outcome.status == "deleted" and bare_not_found:
+            view = self.browser_view(meta["platform"], meta["post_id"], meta.get("handle"))
+            if view is not None and view.read is not None and outcome.status == "deleted" and bare_not_found:
                 # a bare "not found" is also what a login-gated post answers: ask the page
-                yield self.render_post(meta["platform"], meta["post_id"], meta.get("handle"), "confirm",
+                yield self.render_post(view, meta["platform"], meta["post_id"], meta.get("handle"), "confirm",
                                        gone_post=gone, gone_capture_id=capture_id)
             else:
                 yield PostItem(gone, capture_id)
@@ -338,9 +353,10 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                 dont_filter=True)
             return
         yield PostItem(post, capture_id)
-        if self.browser_enabled and meta["platform"] == "x" and post.status == "live":  # X pages only, so far
-            yield self.render_post(meta["platform"], meta["post_id"], post.author.handle or meta.get("handle"),
-                                   "screenshot")
+        handle = post.author.handle or meta.get("handle")
+        view = self.browser_view(meta["platform"], meta["post_id"], handle) if post.status == "live" else None
+        if view is not None:
+            yield self.render_post(view, meta["platform"], meta["post_id"], handle, "screenshot")
         for other in related:
             yield from self.fetch_post(meta["platform"], other)
 
@@ -376,7 +392,8 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             if failure := render_failure(response.url, meta.get("browser_blocked")):
                 outcome = PageOutcome("error", reason=failure)
             else:
-                outcome, shot = await asyncio.wait_for(capture_post(page, meta["post_id"], timeout / 2), timeout)
+                outcome, shot = await asyncio.wait_for(
+                    capture_post(page, meta["browser_view"], meta["post_id"], timeout / 2), timeout)
                 if failure := render_failure(page.url, meta.get("browser_blocked")):  # it navigated away since
                     outcome, shot = PageOutcome("error", reason=failure), None
         except (TimeoutError, PlaywrightError) as exc:
@@ -397,7 +414,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                 yield CrawlErrorItem(meta["requested_url"], f"post screenshot failed: {outcome.reason or outcome.kind}",
                                      context={"post_id": key})
             return
-        if outcome.kind == "tweet" and outcome.post is not None:
+        if outcome.kind == "post" and outcome.post is not None:
             yield PostItem(outcome.post, capture_id)
         elif outcome.kind in ("login", "missing"):
             status = "unavailable" if outcome.kind == "login" else "deleted"
@@ -429,7 +446,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         try:
             failure = render_failure(response.url, meta.get("browser_blocked"))
             if failure is None:
-                shots = await asyncio.wait_for(capture_embeds(page, timeout / 2), timeout)
+                shots = await asyncio.wait_for(capture_embeds(page, self.embed_renders, timeout / 2), timeout)
                 failure = render_failure(page.url, meta.get("browser_blocked"))  # it navigated away since
             if failure is not None:
                 shots = []
@@ -442,7 +459,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
         finally:
             await close_page(page)
         for shot in shots:
-            key = f"x:{shot.post_id}"
+            key = f"{shot.platform}:{shot.post_id}"
             yield ScreenshotItem("embed", key, shot.png, shot.url, shot.dom_text, article_id=meta["article_id"],
                                  ref_key=key, capture_id=meta.get("capture_id"), element=shot.element)
 

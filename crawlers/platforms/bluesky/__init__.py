@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, EmbedRender, FetchOutcome, FetchPlan, PostRef
 from crawlers.platforms.bluesky.client import BlueskyClient
-from crawlers.platforms.bluesky.embeds import find_embeds
+from crawlers.platforms.bluesky.embeds import EMBED_TAG_JS, EMBEDS_PENDING_JS, find_embeds
 from crawlers.platforms.bluesky.urls import (
     canonical_post_url,
     embed_page_url,
@@ -39,6 +39,7 @@ class BlueskyPlatform:
 
     name = "bluesky"
     label = "Bluesky"
+    embed_render = EmbedRender(EMBED_TAG_JS, EMBEDS_PENDING_JS)
 
     def __init__(self) -> None:
         self._client = BlueskyClient()
@@ -74,6 +75,12 @@ class BlueskyPlatform:
         self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes
     ) -> FetchOutcome:
         return self._client.interpret(plan, post_id, status, headers, body)
+
+    def short_link_plan(self, url: str) -> FetchPlan | None:
+        return None  # no short-link service
+
+    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
+        return None
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         """The embed.bsky.app frame for DID ids (one card, the public policy); bsky.app for handle ids.

@@ -131,3 +131,24 @@ def find_embeds(doc: etree._Element) -> list[Hit]:
         claimed.append(hit.element if hit.element is not None else el)
         hits.append(hit)
     return hits
+
+
+# the rendered article: embed.js swaps each blockquote for an embed.bsky.app iframe (``/embed/<did>/<collection>/<rkey>``)
+EMBED_TAG_JS = r"""(start) => {
+  const out = [];
+  let n = start;
+  document.querySelectorAll("iframe").forEach((frame) => {
+    const m = /^https?:\/\/embed\.bsky\.app\/embed\/(did:[^\/?#]+)\/app\.bsky\.feed\.post\/([^\/?#]+)/.exec(frame.src || "");
+    if (!m) return;
+    frame.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: "at://" + decodeURIComponent(m[1]) + "/app.bsky.feed.post/" + m[2], element: "iframe", text: ""});
+  });
+  document.querySelectorAll("blockquote.bluesky-embed[data-bluesky-uri]").forEach((bq) => {
+    const uri = bq.getAttribute("data-bluesky-uri") || "";
+    if (!/^at:\/\/did:[^\/]+\/app\.bsky\.feed\.post\/[^\/]+$/.test(uri)) return;
+    bq.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: uri, element: "blockquote", text: bq.innerText});
+  });
+  return out;
+}"""
+EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.bluesky-embed[data-bluesky-uri]')"

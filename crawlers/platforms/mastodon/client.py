@@ -16,9 +16,10 @@ from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, EmbedRender, FetchOutcome, FetchPlan, PostRef
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.mastodon import embeds, urls
+from crawlers.platforms.mastodon.embeds import EMBED_TAG_JS, EMBEDS_PENDING_JS
 from crawlers.platforms.mastodon.normalise import (
     NotAStatus,
     is_status,
@@ -88,6 +89,7 @@ class MastodonPlatform:
 
     name = "mastodon"
     label = "Mastodon"
+    embed_render = EmbedRender(EMBED_TAG_JS, EMBEDS_PENDING_JS)
 
     # ------------------------------------------------------------------ URL rules
 
@@ -107,6 +109,12 @@ class MastodonPlatform:
 
     def find_embeds(self, doc: etree._Element) -> list[Hit]:
         return embeds.find_embeds(doc)
+
+    def short_link_plan(self, url: str) -> FetchPlan | None:
+        return None  # no short-link service
+
+    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
+        return None
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         """The embed page for a local author's status, else the web app's status page.

@@ -96,3 +96,25 @@ def find_embeds(doc: etree._Element) -> list[Hit]:
             claimed.add(el)
             claimed.update(el.iterdescendants())
     return hits
+
+
+# the rendered article: embed.js swaps the ≥4.3 blockquote for an iframe of ``https://HOST/@user/ID/embed``
+EMBED_TAG_JS = r"""(start) => {
+  const out = [];
+  let n = start;
+  const key = (url) => { const m = /^https?:\/\/([^\/?#]+)\/@[^\/?#]+\/(\d{1,20})\/embed/.exec(url || ""); return m ? m[1].toLowerCase() + "/" + m[2] : null; };
+  document.querySelectorAll("iframe.mastodon-embed, iframe[src*='/embed']").forEach((frame) => {
+    const id = key(frame.src);
+    if (!id) return;
+    frame.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "iframe", text: ""});
+  });
+  document.querySelectorAll("blockquote.mastodon-embed[data-embed-url]").forEach((bq) => {
+    const id = key(bq.getAttribute("data-embed-url"));
+    if (!id) return;
+    bq.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "blockquote", text: bq.innerText});
+  });
+  return out;
+}"""
+EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.mastodon-embed[data-embed-url]')"

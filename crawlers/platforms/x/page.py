@@ -12,16 +12,13 @@ wall is recognised by the sign-in dialog *and* the absence of the focal post.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
+from crawlers.platforms.base import BrowserPage, EmbedRender, PageOutcome
 from crawlers.platforms.x.media import avatar_400, best_photo_urls
 from receipts.models import Author, Media, Post
-
-PageKind = Literal["tweet", "login", "missing", "error", "blank"]
 
 NOT_FOUND_MARKERS = ("this page doesn’t exist", "this page doesn't exist")
 LOGIN_MARKERS = ("sign in to x", "log in to x", "sign in to twitter", "log in to twitter")
@@ -44,14 +41,6 @@ def page_state_script(post_id: str) -> str:
         "  return null;"
         "})()"
     )
-
-
-@dataclass
-class PageOutcome:
-    kind: PageKind
-    post: Post | None = None
-    reason: str | None = None
-    dom_text: str | None = None
 
 
 def _status_link(post_id: str) -> re.Pattern[str]:
@@ -176,7 +165,7 @@ def classify(html: str, post_id: str, url: str) -> PageOutcome:
     post = parse_post(doc, post_id, url)
     if post is not None:
         article = focal_article(doc, post_id)
-        return PageOutcome("tweet", post=post, dom_text=article.text_content() if article is not None else None)
+        return PageOutcome("post", post=post, dom_text=article.text_content() if article is not None else None)
     body = doc.find("body")
     text = (body.text_content() if body is not None else doc.text_content()).lower()
     if any(marker in text for marker in NOT_FOUND_MARKERS):
@@ -189,3 +178,41 @@ def classify(html: str, post_id: str, url: str) -> PageOutcome:
     if detail:
         return PageOutcome("error", reason="x.com: " + detail[0].text_content().strip()[:200])
     return PageOutcome("blank", reason="the status page rendered no post")
+
+
+EMBED_TAG_JS = r"""(start) => {
+  const out = [];
+  const statusId = (href) => { const m = /\/status(?:es)?\/(\d+)/.exec(href || ""); return m ? m[1] : null; };
+  let n = start;
+  document.querySelectorAll("iframe").forEach((frame) => {
+    let id = frame.getAttribute("data-tweet-id");
+    const src = frame.getAttribute("src") || frame.getAttribute("data-src") || "";
+    if (!id && /platform\.(twitter|x)\.com\/embed\/Tweet\.html/.test(src)) {
+      const m = /[?&]id=(\d+)/.exec(src);
+      id = m ? m[1] : null;
+    }
+    if (!id) return;
+    frame.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "iframe", text: ""});
+  });
+  document.querySelectorAll("blockquote.twitter-tweet, blockquote.twitter-video").forEach((bq) => {
+    const links = Array.from(bq.querySelectorAll("a[href]")).map((a) => statusId(a.getAttribute("href")));
+    const id = links.reverse().find((x) => x) || statusId(bq.getAttribute("data-tweetid") && "/status/" + bq.getAttribute("data-tweetid"));
+    if (!id) return;
+    bq.setAttribute("data-receipts-embed", String(n));
+    out.push({n: n++, id: id, element: "blockquote", text: bq.innerText});
+  });
+  return out;
+}"""
+
+EMBEDS_PENDING_JS = "() => !document.querySelector('blockquote.twitter-tweet, blockquote.twitter-video')"
+EMBED_RENDER = EmbedRender(EMBED_TAG_JS, EMBEDS_PENDING_JS)
+
+
+def browser_page(post_id: str, url: str) -> BrowserPage:
+    """The x.com status page: settled by :func:`page_state_script`, read by :func:`classify`."""
+    focal = focal_selector(post_id)
+    return BrowserPage(url=url, ready_selector=focal, screenshot_selector=focal,
+                       missing_texts=NOT_FOUND_MARKERS, login_texts=LOGIN_MARKERS,
+                       state_script=page_state_script(post_id),
+                       read=lambda html, final_url: classify(html, post_id, final_url))

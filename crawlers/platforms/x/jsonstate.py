@@ -14,10 +14,9 @@ from typing import Any
 from lxml import etree, html
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.markup import tag_of
+from crawlers.platforms.x.embeds import parse_tweet_container
 from crawlers.platforms.x.urls import parse_status_url
-
-from .dom import tag_of
-from .embeds import parse_tweet_container
 
 _RAW_OEMBED = re.compile(r'"raw_oembed"\s*:\s*(?=\{)')
 _MARKUP_STRING = re.compile(r'"((?:[^"\\\n]|\\.){0,20000}?twitter-(?:tweet|video)(?:[^"\\\n]|\\.){0,200000}?)"')

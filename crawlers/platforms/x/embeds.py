@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.markup import class_tokens, element_lines, has_class_xpath, tag_of
 from crawlers.platforms.x.urls import (
     embed_iframe_id,
     is_pic_link,
@@ -22,13 +23,7 @@ from crawlers.platforms.x.urls import (
     parse_status_url,
 )
 
-from .dom import class_tokens, element_lines, tag_of
-
-
-def _cls(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
+_cls = has_class_xpath
 _CANDIDATES = etree.XPath(" | ".join([
     f"//blockquote[{_cls('twitter-tweet')} or {_cls('twitter-video')} or @data-tweetid or @data-tweet-id]",
     "//blockquote[.//a[contains(@href, '/status')]]",
@@ -46,11 +41,6 @@ _CANDIDATES = etree.XPath(" | ".join([
 _INNER_EMBED = etree.XPath(
     f".//blockquote[{_cls('twitter-tweet')} or {_cls('twitter-video')} or @data-tweetid]"
     " | .//iframe | .//amp-twitter | .//*[@data-tweet-id or @data-tweetid]")
-# other platforms' embeds: never X references, and their "— Name (@handle) date" footers are not X posts
-OTHER_PLATFORM_EMBEDS = etree.XPath(" | ".join(
-    f"//*[{_cls(name)}]" for name in ("bluesky-embed", "instagram-media", "tiktok-embed", "text-post-media",
-                                       "mastodon-embed", "fb-post", "fb-video", "reddit-embed-bq",
-                                       "threads-embed", "linkedin-embed")))
 # "— Display Name (@handle)" at the end of the embed text (the date link removed)
 FOOTER = re.compile(r"(?:^|\s)[—–―-]{1,2}\s*(?P<name>[^\n]*?)\s*\(\s*@(?P<handle>[A-Za-z0-9_]{1,15})\s*\)\s*$")
 _BARE_STATUS = re.compile(r"(?:https?:)?//[^\s<>\"']+|(?:www\.|mobile\.)?(?:twitter|x)\.com/[^\s<>\"']+")
@@ -247,7 +237,7 @@ def _read(el: etree._Element) -> Hit | None:
 
 
 def find_embeds(doc: etree._Element) -> list[Hit]:
-    """All embeds in document order; nested candidates inside a claimed embed are skipped."""
+    """All X embeds in document order; nested candidates inside a claimed embed are skipped."""
     try:
         candidates = _CANDIDATES(doc)
     except etree.XPathError:

@@ -7,10 +7,10 @@ Route ``oembed``: ``GET https://www.youtube.com/oembed?url=https://www.youtube.c
 |---|---|
 | 200 oEmbed JSON for the video | ``post`` (title, channel, thumbnail) |
 | 404 ``Not Found`` | ``gone``, deleted (removed, or an id that never existed) |
-| 401 ``Unauthorized`` | ``gone``, unavailable (private, or its owner disabled embedding: it may still play on youtube.com) |
-| 403 ``Forbidden`` | ``gone``, unavailable (private) |
+| 401 ``Unauthorized`` (text, not HTML) | ``gone``, unavailable (private, or its owner disabled embedding: it may still play on youtube.com) |
+| 403 ``Forbidden`` (text, not HTML) | ``gone``, unavailable (private) |
 | 400 ``Bad Request`` | ``error`` (the request was malformed: nothing is known about the video) |
-| 429, 5xx, other statuses, 200 that is not oEmbed JSON (HTML, ``Forbidden`` text, cut JSON) | ``error`` |
+| 401 / 403 with an HTML page (a wall in front of YouTube), 429, 5xx, other statuses, 200 that is not oEmbed JSON (HTML, ``Forbidden`` text, cut JSON) | ``error`` |
 
 Only 404 marks a video deleted.
 """
@@ -59,6 +59,10 @@ def short_text(body: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     return text if text and len(text) <= 80 and "<" not in text else None
+
+
+def looks_html(body: bytes) -> bool:
+    return body[:512].lstrip().lower().startswith((b"<!doctype", b"<html", b"<head", b"<body"))
 
 
 def http_error(status: int, headers: Mapping[str, str], body: bytes) -> FetchOutcome:
@@ -129,7 +133,9 @@ class YouTubePlatform:
             return FetchOutcome(
                 kind="error", error=f"route {plan.route!r} is not handled by the YouTube client"
             )
-        if status in GONE:
+        if status in GONE and not (
+            status != 404 and looks_html(body)
+        ):  # an HTML 401/403 is a wall, not YouTube
             state, reason = GONE[status]
             return FetchOutcome(kind="gone", status=state, reason=reason)  # type: ignore[arg-type]
         if status != 200:

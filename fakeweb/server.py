@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fakeweb import bluesky, mastodon, news, oembed, syndication, widgets, xapi, xpages
+from fakeweb import bluesky, mastodon, news, oembed, syndication, tiktok, widgets, xapi, xpages, youtube
 from fakeweb.catalog import (
     NO_ORIG_KEY,
     PNG_AS_JPEG_KEY,
@@ -67,6 +67,10 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "bsky_app": ("https://bsky.app", "https://www.bsky.app"),
     "bsky_cdn": ("https://cdn.bsky.app",),
     "bsky_video": ("https://video.bsky.app",),
+    "yt": ("https://www.youtube.com", "https://youtube.com", "https://m.youtube.com", "https://www.youtube-nocookie.com"),
+    "ytimg": ("https://i.ytimg.com",),
+    "tiktok": ("https://www.tiktok.com", "https://tiktok.com", "https://m.tiktok.com"),
+    "tiktokcdn": tiktok.CDN_ORIGINS,
 }
 SERVER_NAMES = {"x": "cloudflare envoy", "pbs": "ECAcc (lhd/4A8D)", "video": "ECAcc (lhd/4A8D)", "news": "nginx",
                 "newsimg": "nginx", "abs": "ECAcc (lhd/4A8D)",
@@ -136,6 +140,13 @@ class FakeWeb:
     def set_bluesky_state(self, uri: str, state: str) -> None:
         """Make every Bluesky endpoint answer for the post *uri* (DID-form AT-URI) as *state* (``bluesky.STATES``)."""
         bluesky.set_state(self.store, uri, state)
+
+    def set_video_state(self, platform: str, video_id: str, state: str) -> None:
+        """Make every endpoint of *platform* ("youtube", "tiktok") answer for *video_id* as *state* (its ``STATES``)."""
+        setters = {"youtube": youtube.set_state, "tiktok": tiktok.set_state}
+        if platform not in setters:
+            raise ValueError(f"no video states for {platform!r}; one of {sorted(setters)}")
+        setters[platform](self.store, video_id, state)
 
     def set_rate_limited(self, on: bool) -> None:
         """Make the X API answer 429 (with the rate-limit headers) until switched off."""
@@ -217,6 +228,14 @@ class FakeWeb:
             return bluesky.cdn(rest)
         if prefix == "bsky_video":
             return bluesky.video(rest)
+        if prefix == "yt":
+            return youtube.site(store, rest, query)
+        if prefix == "ytimg":
+            return youtube.thumbnail(rest)
+        if prefix == "tiktok":
+            return tiktok.site(store, rest, query)
+        if prefix == "tiktokcdn":
+            return tiktok.cdn(rest)
         if prefix == "site" and rest == "/_cloak":
             return cloaked(query, ua)
         if prefix == "site" and rest.startswith("/_hostile/"):

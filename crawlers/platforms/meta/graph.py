@@ -26,7 +26,7 @@ FACEBOOK_POST_OEMBED = f"https://graph.facebook.com/{GRAPH_VERSION}/oembed_post"
 FACEBOOK_VIDEO_OEMBED = f"https://graph.facebook.com/{GRAPH_VERSION}/oembed_video"
 THREADS_OEMBED = "https://graph.threads.net/v1.0/oembed"
 
-TOKEN_CODES = frozenset({102, 190})  # session / access token problems
+TOKEN_CODES = frozenset({102, 104, 190})  # session, missing and refused access tokens
 RATE_CODES = frozenset({4, 17, 32, 613})  # application, user, page and custom rate limits
 
 

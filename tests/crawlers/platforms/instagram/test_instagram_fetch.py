@@ -33,10 +33,14 @@ def client() -> Iterator[httpx.Client]:
 
 def test_routes_with_and_without_token() -> None:
     (page,) = PLATFORM.routes("Bw-eOMwAiNU")
-    assert page.route == "embed_page" and page.url == "https://www.instagram.com/p/Bw-eOMwAiNU/embed/captioned/"
+    assert (
+        page.route == "embed_page" and page.url == "https://www.instagram.com/p/Bw-eOMwAiNU/embed/captioned/"
+    )
     oembed, page2 = PLATFORM.routes("Bw-eOMwAiNU", token=TOKEN)
     assert oembed.route == "oembed" and page2 == page
-    assert oembed.url.startswith("https://graph.facebook.com/v19.0/instagram_oembed?url=https%3A%2F%2Fwww.instagram.com")
+    assert oembed.url.startswith(
+        "https://graph.facebook.com/v19.0/instagram_oembed?url=https%3A%2F%2Fwww.instagram.com"
+    )
     assert TOKEN not in oembed.url and oembed.headers["Authorization"] == f"Bearer {TOKEN}"
     assert [p.route for p in PLATFORM.with_token(TOKEN).routes("Bw-eOMwAiNU")] == ["oembed", "embed_page"]
     assert PLATFORM.routes("no") == []
@@ -132,5 +136,9 @@ def test_login_redirect_followed_to_the_login_page(web: FakeWeb, client: httpx.C
     assert response.status_code == 302
     assert response.headers["location"].startswith("https://www.instagram.com/accounts/login/")
     landed = client.get(transport(web, response.headers["location"]))
-    outcome = PLATFORM.interpret(plan, HOOKS["login"], landed.status_code, dict(landed.headers), landed.content)
-    assert outcome.kind == "gone" and outcome.status == "unavailable" and "login wall" in (outcome.reason or "")
+    outcome = PLATFORM.interpret(
+        plan, HOOKS["login"], landed.status_code, dict(landed.headers), landed.content
+    )
+    assert (
+        outcome.kind == "gone" and outcome.status == "unavailable" and "login wall" in (outcome.reason or "")
+    )

@@ -139,8 +139,11 @@ def _failure(state: str | None, login: str) -> Response | None:
     if state == "server_error":
         return html_response("<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>", 500)
     if state == "rate_limited":
-        return html_response("<!DOCTYPE html><html><body><h1>Please wait a few minutes</h1></body></html>", 429,
-                             [("Retry-After", RETRY_AFTER)])
+        return html_response(
+            "<!DOCTYPE html><html><body><h1>Please wait a few minutes</h1></body></html>",
+            429,
+            [("Retry-After", RETRY_AFTER)],
+        )
     if state == "garbage":
         return html_response(SHELL)
     return None
@@ -163,10 +166,18 @@ def _ig_page(code: str, post: dict[str, Any]) -> str:
     caption_div = (
         f'<div class="Caption"><a class="CaptionUsername" href="https://www.instagram.com/{user}/" '
         f'target="_blank">{user}</a><br /><br />{caption}<div class="CaptionComments">{comments}</div></div>'
-        if post["caption"] else ""
+        if post["caption"]
+        else ""
     )
-    flags = json.dumps({"isRichEmbed": False, "isSidecar": post["media_type"] == "GraphSidecar",
-                        "isGuideEmbed": False, "isProfileEmbed": False, "contextJSON": None})
+    flags = json.dumps(
+        {
+            "isRichEmbed": False,
+            "isSidecar": post["media_type"] == "GraphSidecar",
+            "isGuideEmbed": False,
+            "isProfileEmbed": False,
+            "contextJSON": None,
+        }
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en" id="facebook" class="no_js">\n<head><meta charset="utf-8" />'
         '<meta name="referrer" content="default" id="meta_referrer" />'
@@ -229,7 +240,9 @@ def _threads_blockquote(code: str, user: str) -> str:
 
 def _threads_page(code: str, post: dict[str, Any]) -> str:
     title = html.escape(f"{post['name']} (@{post['user']}) on Threads", quote=True)
-    image = f'<meta property="og:image" content="{html.escape(post["image"])}" />' if post.get("image") else ""
+    image = (
+        f'<meta property="og:image" content="{html.escape(post["image"])}" />' if post.get("image") else ""
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8" />'
         f'<title>{title}</title><meta property="og:title" content="{title}" />'
@@ -329,12 +342,25 @@ def _token(query: dict[str, str], headers: dict[str, str]) -> str | None:
 
 
 def graph(store: Any, path: str, query: dict[str, str], headers: dict[str, str]) -> Response:
-    endpoints = {"/v19.0/instagram_oembed": "instagram", "/v19.0/oembed_post": "facebook",
-                 "/v19.0/oembed_video": "facebook", "/v1.0/oembed": "threads"}
+    endpoints = {
+        "/v19.0/instagram_oembed": "instagram",
+        "/v19.0/oembed_post": "facebook",
+        "/v19.0/oembed_video": "facebook",
+        "/v1.0/oembed": "threads",
+    }
     platform = endpoints.get(path.rstrip("/"))
     if platform is None:
-        return json_response({"error": {"message": "Unknown path components: " + path, "type": "OAuthException",
-                                        "code": 2500, "fbtrace_id": FBTRACE}}, 400)
+        return json_response(
+            {
+                "error": {
+                    "message": "Unknown path components: " + path,
+                    "type": "OAuthException",
+                    "code": 2500,
+                    "fbtrace_id": FBTRACE,
+                }
+            },
+            400,
+        )
     token = _token(query, headers)
     if token is None:
         return json_response(NO_TOKEN, 400)
@@ -352,36 +378,70 @@ def graph(store: Any, path: str, query: dict[str, str], headers: dict[str, str])
     if state == "rate_limited":
         return json_response(RATE_LIMIT, 400)
     if state == "server_error":
-        return json_response({"error": {"message": "An unexpected error has occurred. Please retry your request "
-                                        "later.", "type": "OAuthException", "is_transient": True, "code": 2,
-                                        "fbtrace_id": FBTRACE}}, 500)
+        return json_response(
+            {
+                "error": {
+                    "message": "An unexpected error has occurred. Please retry your request later.",
+                    "type": "OAuthException",
+                    "is_transient": True,
+                    "code": 2,
+                    "fbtrace_id": FBTRACE,
+                }
+            },
+            500,
+        )
     post = posts(platform)[key]
     if platform == "instagram":
-        return json_response({
-            "version": "1.0", "title": post["caption"], "author_name": post["user"],
-            "author_url": f"https://www.instagram.com/{post['user']}", "provider_name": "Instagram",
-            "provider_url": "https://www.instagram.com/", "type": "rich", "width": 658, "height": None,
-            "html": _ig_blockquote(key, post), "thumbnail_url": cdn_url("instagram", key, "_s640"),
-            "thumbnail_width": 640, "thumbnail_height": round(640 * post["height"] / post["width"]),
-        })
+        return json_response(
+            {
+                "version": "1.0",
+                "title": post["caption"],
+                "author_name": post["user"],
+                "author_url": f"https://www.instagram.com/{post['user']}",
+                "provider_name": "Instagram",
+                "provider_url": "https://www.instagram.com/",
+                "type": "rich",
+                "width": 658,
+                "height": None,
+                "html": _ig_blockquote(key, post),
+                "thumbnail_url": cdn_url("instagram", key, "_s640"),
+                "thumbnail_width": 640,
+                "thumbnail_height": round(640 * post["height"] / post["width"]),
+            }
+        )
     if platform == "threads":
-        return json_response({
-            "version": "1.0", "provider_name": "Threads", "provider_url": "https://www.threads.net/",
-            "type": "rich", "width": 658, "html": _threads_blockquote(key, post["user"]),
-        })
+        return json_response(
+            {
+                "version": "1.0",
+                "provider_name": "Threads",
+                "provider_url": "https://www.threads.net/",
+                "type": "rich",
+                "width": 658,
+                "html": _threads_blockquote(key, post["user"]),
+            }
+        )
     url = f"https://www.facebook.com/{post['page']}/posts/{key.rsplit('/', 1)[1]}/"
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in post["text"])
-    return json_response({
-        "author_name": post["name"], "author_url": f"https://www.facebook.com/{post['page']}",
-        "provider_url": "https://www.facebook.com", "provider_name": "Facebook", "success": True, "height": None,
-        "html": (
-            '<div id="fb-root"></div><div class="fb-post" data-href="' + url + '" data-width="552">'
-            f'<blockquote cite="{url}" class="fb-xfbml-parse-ignore">{paragraphs}<p>Posted by '
-            f'<a href="https://www.facebook.com/{post["page"]}">{html.escape(post["name"])}</a> on '
-            f'<a href="{url}">{html.escape(post["date"])}</a></p></blockquote></div>'
-        ),
-        "type": "rich", "version": "1.0", "url": url, "width": 552,
-    })
+    return json_response(
+        {
+            "author_name": post["name"],
+            "author_url": f"https://www.facebook.com/{post['page']}",
+            "provider_url": "https://www.facebook.com",
+            "provider_name": "Facebook",
+            "success": True,
+            "height": None,
+            "html": (
+                '<div id="fb-root"></div><div class="fb-post" data-href="' + url + '" data-width="552">'
+                f'<blockquote cite="{url}" class="fb-xfbml-parse-ignore">{paragraphs}<p>Posted by '
+                f'<a href="https://www.facebook.com/{post["page"]}">{html.escape(post["name"])}</a> on '
+                f'<a href="{url}">{html.escape(post["date"])}</a></p></blockquote></div>'
+            ),
+            "type": "rich",
+            "version": "1.0",
+            "url": url,
+            "width": 552,
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------ CDN and dispatch
@@ -398,8 +458,12 @@ def cdn(path: str) -> Response:
             size = (int(w), int(h) if h.isdigit() else int(w))
     if not path.startswith("/v/") or not name.endswith(".jpg"):
         return not_found()
-    return Response(200, image_bytes("meta" + path, size, size), "image/jpeg",
-                    [("Cache-Control", "max-age=1209600, no-transform"), ("Access-Control-Allow-Origin", "*")])
+    return Response(
+        200,
+        image_bytes("meta" + path, size, size),
+        "image/jpeg",
+        [("Cache-Control", "max-age=1209600, no-transform"), ("Access-Control-Allow-Origin", "*")],
+    )
 
 
 def dispatch(store: Any, prefix: str, path: str, query: dict[str, str], headers: dict[str, str]) -> Response:

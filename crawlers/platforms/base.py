@@ -87,9 +87,8 @@ class PlatformClient(Protocol):
         """HTTP routes to try, in order (the browser route is added by the spider when enabled)."""
         ...
 
-    def interpret(
-        self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes
-    ) -> FetchOutcome: ...
+    def interpret(self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes) -> FetchOutcome:
+        ...
 
 
 class Platform(PlatformClient, Protocol):

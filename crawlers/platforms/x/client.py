@@ -43,8 +43,7 @@ class XClient:
             outcome = classify_response(status, headers, body)
             if outcome.post is not None and outcome.post.post_id != post_id:
                 return FetchOutcome(
-                    kind="error",
-                    error=f"syndication returned post {outcome.post.post_id}, asked for {post_id}",
+                    kind="error", error=f"syndication returned post {outcome.post.post_id}, asked for {post_id}"
                 )
             return outcome
         if plan.route == "oembed":

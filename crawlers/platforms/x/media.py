@@ -135,13 +135,11 @@ def parse_hls_master(text: str, base_url: str = VIDEO_BASE) -> dict[str, Any]:
             if attrs.get("TYPE") == "AUDIO" and attrs.get("URI"):
                 group = attrs.get("GROUP-ID", "")
                 m = re.search(r"([0-9]{1,12})$", group)
-                audio_groups.append(
-                    {
-                        "url": _resolve(attrs["URI"], base_url),
-                        "group_id": group,
-                        "bitrate": int(m.group(1)) if m else None,
-                    }
-                )
+                audio_groups.append({
+                    "url": _resolve(attrs["URI"], base_url),
+                    "group_id": group,
+                    "bitrate": int(m.group(1)) if m else None,
+                })
         elif line.startswith("#EXT-X-STREAM-INF:"):
             pending = _attributes(line)
         elif line.startswith("#"):
@@ -152,16 +150,14 @@ def parse_hls_master(text: str, base_url: str = VIDEO_BASE) -> dict[str, Any]:
             if res:
                 width, height = int(res.group(1)), int(res.group(2))
             bandwidth = pending.get("BANDWIDTH", "")
-            variants.append(
-                {
-                    "url": _resolve(line, base_url),
-                    "width": width,
-                    "height": height,
-                    "bandwidth": int(bandwidth) if re.fullmatch(r"[0-9]{1,15}", bandwidth) else None,
-                    "codecs": pending.get("CODECS"),
-                    "audio_group": pending.get("AUDIO"),
-                }
-            )
+            variants.append({
+                "url": _resolve(line, base_url),
+                "width": width,
+                "height": height,
+                "bandwidth": int(bandwidth) if re.fullmatch(r"[0-9]{1,15}", bandwidth) else None,
+                "codecs": pending.get("CODECS"),
+                "audio_group": pending.get("AUDIO"),
+            })
             pending = None
 
     video = max(

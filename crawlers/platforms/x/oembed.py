@@ -141,11 +141,7 @@ def classify_oembed(
     except (UnicodeDecodeError, ValueError, RecursionError):
         return FetchOutcome(kind="error", error="oEmbed body is not JSON")
     if post_id is None:
-        parsed = (
-            parse_status_url(data["url"])
-            if isinstance(data, dict) and isinstance(data.get("url"), str)
-            else None
-        )
+        parsed = parse_status_url(data["url"]) if isinstance(data, dict) and isinstance(data.get("url"), str) else None
         if not parsed or not parsed["id"]:
             return FetchOutcome(kind="error", error="oEmbed body without a status url")
         post_id = parsed["id"]

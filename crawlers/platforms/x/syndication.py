@@ -33,24 +33,14 @@ from receipts.models import Author, Media, MediaVariant, Post, post_key
 
 SYNDICATION_ENDPOINT = "https://cdn.syndication.twimg.com/tweet-result"
 # The feature flags react-tweet sends (FORMATS.md §2); optional for the endpoint.
-REACT_TWEET_FEATURES = ";".join(
-    [
-        "tfw_timeline_list:",
-        "tfw_follower_count_sunset:true",
-        "tfw_tweet_edit_backend:on",
-        "tfw_refsrc_session:on",
-        "tfw_fosnr_soft_interventions_enabled:on",
-        "tfw_show_birdwatch_pivots_enabled:on",
-        "tfw_show_business_verified_badge:on",
-        "tfw_duplicate_scribes_to_settings:on",
-        "tfw_use_profile_image_shape_enabled:on",
-        "tfw_show_blue_verified_badge:on",
-        "tfw_legacy_timeline_sunset:true",
-        "tfw_show_gov_verified_badge:on",
-        "tfw_show_business_affiliate_badge:on",
-        "tfw_tweet_edit_frontend:on",
-    ]
-)
+REACT_TWEET_FEATURES = ";".join([
+    "tfw_timeline_list:", "tfw_follower_count_sunset:true", "tfw_tweet_edit_backend:on",
+    "tfw_refsrc_session:on", "tfw_fosnr_soft_interventions_enabled:on",
+    "tfw_show_birdwatch_pivots_enabled:on", "tfw_show_business_verified_badge:on",
+    "tfw_duplicate_scribes_to_settings:on", "tfw_use_profile_image_shape_enabled:on",
+    "tfw_show_blue_verified_badge:on", "tfw_legacy_timeline_sunset:true",
+    "tfw_show_gov_verified_badge:on", "tfw_show_business_affiliate_badge:on", "tfw_tweet_edit_frontend:on",
+])
 NO_USER_REASON = "no user object in body (account suspended or withheld)"
 TRUNCATED_REASON = "text truncated (long post, note_tweet)"
 BARE_TOMBSTONE_REASON = "age-restricted or login required"
@@ -142,9 +132,7 @@ def bson_safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, int):
         return value if -_INT64_MAX - 1 <= value <= _INT64_MAX else str(value)
     if isinstance(value, dict):
-        return {
-            _utf8_safe(str(k)).replace("\x00", "\ufffd"): bson_safe(v, depth + 1) for k, v in value.items()
-        }
+        return {_utf8_safe(str(k)).replace("\x00", "\ufffd"): bson_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [bson_safe(v, depth + 1) for v in value]
     return str(value)
@@ -166,12 +154,7 @@ def _entity_span(text: str, entity: Mapping[str, Any], url: str) -> tuple[int, i
     idx = _list(entity.get("indices"))
     if len(idx) == 2:
         start, end = _int(idx[0]), _int(idx[1])
-        if (
-            start is not None
-            and end is not None
-            and 0 <= start <= end <= len(text)
-            and text[start:end] == url
-        ):
+        if start is not None and end is not None and 0 <= start <= end <= len(text) and text[start:end] == url:
             return start, end
     return None
 
@@ -202,11 +185,7 @@ def display_text(data: Mapping[str, Any]) -> str:
 
     base, escaped = text, True
     unescaped = _unescape(text)
-    if (
-        unescaped != text
-        and not _indices_match(text, urls + media)
-        and _indices_match(unescaped, urls + media)
-    ):
+    if unescaped != text and not _indices_match(text, urls + media) and _indices_match(unescaped, urls + media):
         base, escaped = unescaped, False
 
     start, end = 0, len(base)
@@ -235,7 +214,7 @@ def display_text(data: Mapping[str, Any]) -> str:
     for s, e, replacement in sorted(edits):
         if e <= start or s >= end:
             continue
-        out.append(base[cursor : max(s, cursor)])
+        out.append(base[cursor:max(s, cursor)])
         out.append(replacement)
         cursor = max(e, cursor)
     out.append(base[cursor:end] if cursor < end else "")
@@ -253,7 +232,7 @@ def _unescape_keeping_urls(text: str, urls: set[str]) -> str:
     pieces: list[str] = []
     last = 0
     for m in pattern.finditer(text):
-        pieces.append(_unescape(text[last : m.start()]))
+        pieces.append(_unescape(text[last:m.start()]))
         pieces.append(m.group(0))
         last = m.end()
     pieces.append(_unescape(text[last:]))
@@ -281,15 +260,13 @@ def _variants(raw_variants: list[Any]) -> list[MediaVariant]:
         if not url or not url.startswith(("https://", "http://")):
             continue
         res = resolution_from_url(url)
-        out.append(
-            MediaVariant(
-                url=url,
-                content_type=_str(v.get("content_type")) or _str(v.get("type")),
-                bitrate=_int(v.get("bitrate")),
-                width=res[0] if res else None,
-                height=res[1] if res else None,
-            )
-        )
+        out.append(MediaVariant(
+            url=url,
+            content_type=_str(v.get("content_type")) or _str(v.get("type")),
+            bitrate=_int(v.get("bitrate")),
+            width=res[0] if res else None,
+            height=res[1] if res else None,
+        ))
     return out
 
 
@@ -298,9 +275,7 @@ def _video_media(kind: str, variants: list[MediaVariant], poster: str | None) ->
     if best is not None:
         source, ctype = best["url"], best.get("content_type")
     else:
-        hls = next(
-            (v for v in variants if "mpegurl" in (v.content_type or "").lower() or ".m3u8" in v.url), None
-        )
+        hls = next((v for v in variants if "mpegurl" in (v.content_type or "").lower() or ".m3u8" in v.url), None)
         if hls is None:
             return None
         source, ctype, kind = hls.url, hls.content_type, "video"
@@ -362,7 +337,6 @@ def _card_images(card: Mapping[str, Any]) -> list[Media]:
         groups.setdefault(parts.netloc + parts.path, []).append(image)
     media: list[Media] = []
     for images in groups.values():
-
         def rank(img: dict[str, Any]) -> tuple[int, int]:
             is_orig = "name=orig" in img["url"]
             return (1 if is_orig else 0, (_int(img.get("width")) or 0) * (_int(img.get("height")) or 0))
@@ -370,16 +344,11 @@ def _card_images(card: Mapping[str, Any]) -> list[Media]:
         ordered = sorted(images, key=rank, reverse=True)
         urls = list(dict.fromkeys(img["url"] for img in ordered))
         best = ordered[0]
-        media.append(
-            Media(
-                type="card_image",
-                source_url=urls[0],
-                fallback_urls=urls[1:],
-                width=_int(best.get("width")),
-                height=_int(best.get("height")),
-                alt_text=next((_str(img.get("alt")) for img in ordered if _str(img.get("alt"))), None),
-            )
-        )
+        media.append(Media(
+            type="card_image", source_url=urls[0], fallback_urls=urls[1:],
+            width=_int(best.get("width")), height=_int(best.get("height")),
+            alt_text=next((_str(img.get("alt")) for img in ordered if _str(img.get("alt"))), None),
+        ))
     return media
 
 
@@ -434,9 +403,7 @@ def _collect_media(data: Mapping[str, Any]) -> list[Media]:
 
 def _edit_ids(data: Mapping[str, Any]) -> list[str]:
     control = _dict(data.get("edit_control"))
-    ids = _list(control.get("edit_tweet_ids")) or _list(
-        _dict(control.get("edit_control_initial")).get("edit_tweet_ids")
-    )
+    ids = _list(control.get("edit_tweet_ids")) or _list(_dict(control.get("edit_control_initial")).get("edit_tweet_ids"))
     return list(dict.fromkeys(i for i in (_id(x) for x in ids) if i))
 
 
@@ -445,7 +412,9 @@ def _metrics(data: Mapping[str, Any]) -> dict[str, int]:
     return {k: v for k in keys if (v := _int(data.get(k))) is not None}
 
 
-def normalize_tweet(data: Any, *, fetched_at: datetime | None = None, route: str = "syndication") -> Post:
+def normalize_tweet(
+    data: Any, *, fetched_at: datetime | None = None, route: str = "syndication"
+) -> Post:
     """A syndication tweet body (or an embedded ``quoted_tweet``/``parent``) → :class:`Post`.
 
     - ``text``: see :func:`display_text` (display range, t.co expanded, media links removed).
@@ -477,10 +446,8 @@ def normalize_tweet(data: Any, *, fetched_at: datetime | None = None, route: str
     if user is None:
         reasons.append(NO_USER_REASON)
     else:
-        verified = (
-            user.get("verified") is True
-            or user.get("is_blue_verified") is True
-            or bool(_str(user.get("verified_type")))
+        verified = user.get("verified") is True or user.get("is_blue_verified") is True or bool(
+            _str(user.get("verified_type"))
         )
         author = Author(
             id=_id(user.get("id_str")),
@@ -502,21 +469,15 @@ def normalize_tweet(data: Any, *, fetched_at: datetime | None = None, route: str
     media = _collect_media(data)
     if author.avatar_url and author.avatar_url.startswith(("https://", "http://")):
         big = avatar_400(author.avatar_url)
-        media.append(
-            Media(
-                type="avatar",
-                source_url=big,
-                fallback_urls=[author.avatar_url] if big != author.avatar_url else [],
-            )
-        )
+        media.append(Media(
+            type="avatar", source_url=big, fallback_urls=[author.avatar_url] if big != author.avatar_url else []
+        ))
 
     quoted = _dict(data.get("quoted_tweet"))
     parent = _dict(data.get("parent"))
     edit_ids = _edit_ids(data)
-    is_edited = (
-        data.get("isEdited")
-        if isinstance(data.get("isEdited"), bool)
-        else (len(edit_ids) > 1 if edit_ids else None)
+    is_edited = data.get("isEdited") if isinstance(data.get("isEdited"), bool) else (
+        len(edit_ids) > 1 if edit_ids else None
     )
     now_fields: dict[str, Any] = {}
     if isinstance(fetched_at, datetime):
@@ -536,8 +497,7 @@ def normalize_tweet(data: Any, *, fetched_at: datetime | None = None, route: str
         media=media,
         quoted_post_id=_id(quoted.get("id_str")) or _id(data.get("quoted_status_id_str")),
         reply_to_post_id=_id(data.get("in_reply_to_status_id_str")) or _id(parent.get("id_str")),
-        reply_to_handle=_str(data.get("in_reply_to_screen_name"))
-        or _str(_dict(parent.get("user")).get("screen_name")),
+        reply_to_handle=_str(data.get("in_reply_to_screen_name")) or _str(_dict(parent.get("user")).get("screen_name")),
         edit_ids=edit_ids,
         is_edited=is_edited,
         card=_card_summary(card, url_map) if isinstance(card, dict) else None,

@@ -5,18 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-X_HOSTS = frozenset(
-    {
-        "twitter.com",
-        "www.twitter.com",
-        "mobile.twitter.com",
-        "m.twitter.com",
-        "x.com",
-        "www.x.com",
-        "mobile.x.com",
-        "m.x.com",
-    }
-)
+X_HOSTS = frozenset({
+    "twitter.com", "www.twitter.com", "mobile.twitter.com", "m.twitter.com",
+    "x.com", "www.x.com", "mobile.x.com", "m.x.com",
+})
 SHORT_HOSTS = frozenset({"t.co"})
 PIC_HOSTS = frozenset({"pic.twitter.com", "pic.x.com"})
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fakeweb import bluesky, mastodon, news, oembed, syndication, tiktok, widgets, xapi, xpages, youtube
+from fakeweb import bluesky, mastodon, meta, news, oembed, syndication, tiktok, widgets, xapi, xpages, youtube
 from fakeweb.catalog import (
     NO_ORIG_KEY,
     PNG_AS_JPEG_KEY,
@@ -71,6 +71,11 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "ytimg": ("https://i.ytimg.com",),
     "tiktok": ("https://www.tiktok.com", "https://tiktok.com", "https://m.tiktok.com"),
     "tiktokcdn": tiktok.CDN_ORIGINS,
+    "ig": ("https://www.instagram.com", "https://instagram.com"),
+    "threads": ("https://www.threads.net", "https://threads.net", "https://www.threads.com", "https://threads.com"),
+    "fb": ("https://www.facebook.com", "https://facebook.com", "https://m.facebook.com"),
+    "graph": ("https://graph.facebook.com", "https://graph.threads.net"),
+    "meta_cdn": ("https://scontent.cdninstagram.com", "https://scontent.xx.fbcdn.net"),
 }
 SERVER_NAMES = {"x": "cloudflare envoy", "pbs": "ECAcc (lhd/4A8D)", "video": "ECAcc (lhd/4A8D)", "news": "nginx",
                 "newsimg": "nginx", "abs": "ECAcc (lhd/4A8D)",
@@ -236,6 +241,8 @@ class FakeWeb:
             return tiktok.site(store, rest, query)
         if prefix == "tiktokcdn":
             return tiktok.cdn(rest)
+        if prefix in meta.PREFIXES:
+            return meta.dispatch(store, prefix, rest, query, headers)
         if prefix == "site" and rest == "/_cloak":
             return cloaked(query, ua)
         if prefix == "site" and rest.startswith("/_hostile/"):

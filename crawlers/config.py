@@ -51,6 +51,7 @@ def settings_keys(s: Settings) -> dict[str, Any]:
         "RECEIPTS_SEARCH_WINDOW": s.search_window,
         "RECEIPTS_QUOTE_MATCH_THRESHOLD": s.quote_match_threshold,
         "RECEIPTS_X_BEARER_TOKEN": s.x_bearer_token,
+        "RECEIPTS_META_TOKEN": s.meta_token,  # read by the Meta platforms' ``configured``
     }
 
 

@@ -120,6 +120,7 @@ class Settings:
     article_recheck: tuple[float, ...] = ()
     scheduler_tick: float = 5.0
     x_bearer_token: str | None = None
+    meta_token: str | None = None  # Meta's oEmbed (Instagram, Threads, Facebook); else their public embed pages
     quote_match_threshold: float = 0.8
     search_providers: tuple[str, ...] = ("xapi", "wayback")
     search_window: float = 30 * 86400.0
@@ -182,6 +183,7 @@ def get_settings() -> Settings:
         article_recheck=_durations("RECEIPTS_ARTICLE_RECHECK", "1d,7d,30d"),
         scheduler_tick=_float("RECEIPTS_SCHEDULER_TICK", Settings.scheduler_tick),
         x_bearer_token=_env("RECEIPTS_X_BEARER_TOKEN"),
+        meta_token=_env("RECEIPTS_META_TOKEN"),
         quote_match_threshold=_float("RECEIPTS_QUOTE_MATCH_THRESHOLD", Settings.quote_match_threshold),
         search_providers=tuple(p.strip().lower() for p in (_env("RECEIPTS_SEARCH_PROVIDERS", "xapi,wayback")
                                                            or "").split(",") if p.strip()),

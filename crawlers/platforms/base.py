@@ -9,9 +9,9 @@ the archive; none of them names a platform. Posts are keyed ``<platform>:<post_i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from receipts.models import Post
 
@@ -159,3 +159,22 @@ class Platform(PlatformClient, Protocol):
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         """The post's page for the browser (screenshots), or None if the platform has none."""
         ...
+
+    def configured(self, settings: Mapping[str, Any]) -> Platform:
+        """This platform as one crawl's settings (``RECEIPTS_*`` keys: tokens …) configure it."""
+        ...
+
+
+class PlatformDefaults:
+    """What a platform without short links, embed screenshots or settings inherits."""
+
+    embed_render: EmbedRender | None = None
+
+    def short_link_plan(self, url: str) -> FetchPlan | None:
+        return None
+
+    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
+        return None
+
+    def configured(self, settings: Mapping[str, Any]) -> Any:
+        return self

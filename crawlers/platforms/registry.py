@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from crawlers.platforms.base import Platform, PostRef
 from crawlers.platforms.bluesky import PLATFORM as BLUESKY
+from crawlers.platforms.facebook import PLATFORM as FACEBOOK
+from crawlers.platforms.instagram import PLATFORM as INSTAGRAM
 from crawlers.platforms.mastodon import PLATFORM as MASTODON
+from crawlers.platforms.threads import PLATFORM as THREADS
+from crawlers.platforms.tiktok import PLATFORM as TIKTOK
 from crawlers.platforms.x.platform import PLATFORM as X
+from crawlers.platforms.youtube import PLATFORM as YOUTUBE
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (X, BLUESKY, MASTODON)}  # Mastodon last: any host
+PLATFORMS: dict[str, Platform] = {
+    p.name: p for p in (X, BLUESKY, THREADS, INSTAGRAM, FACEBOOK, TIKTOK, YOUTUBE, MASTODON)}  # Mastodon last: any host
 
 
 def get_platform(name: str) -> Platform:

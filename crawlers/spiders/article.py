@@ -168,6 +168,7 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
             platform=platform, post_id=post_id, handle=handle, browser_mode=mode, browser_view=view, **meta)
 
     async def start(self) -> AsyncIterator[Any]:
+        self.platforms = {name: p.configured(self.settings) for name, p in PLATFORMS.items()}  # tokens …
         for key in self.post_keys:  # asked for by name: not counted against the article's cap
             platform, _, post_id = key.partition(":")
             if platform not in self.platforms:

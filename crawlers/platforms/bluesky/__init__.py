@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawlers.platforms.base import BrowserPage, EmbedRender, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import (
+    BrowserPage,
+    EmbedRender,
+    FetchOutcome,
+    FetchPlan,
+    PlatformDefaults,
+    PostRef,
+)
 from crawlers.platforms.bluesky.client import BlueskyClient
 from crawlers.platforms.bluesky.embeds import EMBED_TAG_JS, EMBEDS_PENDING_JS, find_embeds
 from crawlers.platforms.bluesky.urls import (
@@ -34,7 +41,7 @@ APP_MISSING_TEXTS = ("Post not found", "The post may have been deleted.")
 APP_LOGIN_TEXTS = ("This author has chosen to make their posts visible only to people who are signed in.",)
 
 
-class BlueskyPlatform:
+class BlueskyPlatform(PlatformDefaults):
     """Everything Receipts knows about Bluesky behind the :class:`~crawlers.platforms.base.Platform` protocol."""
 
     name = "bluesky"
@@ -75,12 +82,6 @@ class BlueskyPlatform:
         self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes
     ) -> FetchOutcome:
         return self._client.interpret(plan, post_id, status, headers, body)
-
-    def short_link_plan(self, url: str) -> FetchPlan | None:
-        return None  # no short-link service
-
-    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
-        return None
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         """The embed.bsky.app frame for DID ids (one card, the public policy); bsky.app for handle ids.

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.facebook import embeds, urls
 from crawlers.platforms.facebook.normalise import NotAPost, from_oembed, from_plugin_page, unavailable_notice
 from crawlers.platforms.hits import Hit
@@ -23,7 +24,7 @@ MISSING_TEXTS = ("This Facebook post is no longer available.",)
 LOGIN_TEXTS = ("You must log in to continue.", "Log in to Facebook", "Log into Facebook")
 
 
-class FacebookPlatform:
+class FacebookPlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for Facebook; ``token`` enables the oEmbed route."""
 
     name = "facebook"
@@ -31,6 +32,10 @@ class FacebookPlatform:
 
     def __init__(self, token: str | None = None) -> None:
         self.token = token or None
+
+    def configured(self, settings: Mapping[str, Any]) -> Any:
+        """With ``RECEIPTS_META_TOKEN`` from the crawl's settings (the oEmbed route needs it)."""
+        return self.with_token(settings.get("RECEIPTS_META_TOKEN") or None)
 
     def with_token(self, token: str | None) -> FacebookPlatform:
         """The same platform with *token* (``RECEIPTS_META_TOKEN``) for the oEmbed route."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.instagram import embeds, urls
 from crawlers.platforms.instagram.normalise import NotAPost, from_embed_page, from_oembed
@@ -24,7 +25,7 @@ MISSING_TEXTS = ("Sorry, this page isn't available.",)
 LOGIN_TEXTS = ("Log in to Instagram", "Log into Instagram", "Login • Instagram")
 
 
-class InstagramPlatform:
+class InstagramPlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for Instagram; ``token`` enables the oEmbed route."""
 
     name = "instagram"
@@ -32,6 +33,10 @@ class InstagramPlatform:
 
     def __init__(self, token: str | None = None) -> None:
         self.token = token or None
+
+    def configured(self, settings: Mapping[str, Any]) -> Any:
+        """With ``RECEIPTS_META_TOKEN`` from the crawl's settings (the oEmbed route needs it)."""
+        return self.with_token(settings.get("RECEIPTS_META_TOKEN") or None)
 
     def with_token(self, token: str | None) -> InstagramPlatform:
         """The same platform with *token* (``RECEIPTS_META_TOKEN``) for the oEmbed route."""

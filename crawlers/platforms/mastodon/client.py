@@ -16,7 +16,14 @@ from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, EmbedRender, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import (
+    BrowserPage,
+    EmbedRender,
+    FetchOutcome,
+    FetchPlan,
+    PlatformDefaults,
+    PostRef,
+)
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.mastodon import embeds, urls
 from crawlers.platforms.mastodon.embeds import EMBED_TAG_JS, EMBEDS_PENDING_JS
@@ -84,7 +91,7 @@ def oembed_plan(post_id: str, handle: str | None = None) -> FetchPlan:
     return FetchPlan("oembed", urls.oembed_url(post_id, handle), dict(API_HEADERS))
 
 
-class MastodonPlatform:
+class MastodonPlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for Mastodon (and servers speaking its API)."""
 
     name = "mastodon"
@@ -109,12 +116,6 @@ class MastodonPlatform:
 
     def find_embeds(self, doc: etree._Element) -> list[Hit]:
         return embeds.find_embeds(doc)
-
-    def short_link_plan(self, url: str) -> FetchPlan | None:
-        return None  # no short-link service
-
-    def short_link_target(self, status: int, headers: dict[str, str], body: bytes) -> str | None:
-        return None
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         """The embed page for a local author's status, else the web app's status page.

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.meta import graph
 from crawlers.platforms.meta.page import has_text, page_failure, parse_html
@@ -24,7 +25,7 @@ MISSING_TEXTS = ("Sorry, this page isn't available.",)
 LOGIN_TEXTS = ("Log in with your Instagram account", "Log in or sign up for Threads")
 
 
-class ThreadsPlatform:
+class ThreadsPlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for Threads; ``token`` enables the oEmbed route."""
 
     name = "threads"
@@ -32,6 +33,10 @@ class ThreadsPlatform:
 
     def __init__(self, token: str | None = None) -> None:
         self.token = token or None
+
+    def configured(self, settings: Mapping[str, Any]) -> Any:
+        """With ``RECEIPTS_META_TOKEN`` from the crawl's settings (the oEmbed route needs it)."""
+        return self.with_token(settings.get("RECEIPTS_META_TOKEN") or None)
 
     def with_token(self, token: str | None) -> ThreadsPlatform:
         """The same platform with *token* (``RECEIPTS_META_TOKEN``) for the oEmbed route."""

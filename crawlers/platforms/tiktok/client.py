@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.tiktok import embeds, urls
 from crawlers.platforms.tiktok.normalise import NotAnOEmbed, error_message, normalise_oembed
@@ -64,7 +64,7 @@ def http_error(status: int, headers: Mapping[str, str], detail: str | None) -> F
     return FetchOutcome(kind="error", error=message)
 
 
-class TikTokPlatform:
+class TikTokPlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for TikTok videos."""
 
     name = "tiktok"

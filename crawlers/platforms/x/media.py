@@ -110,8 +110,14 @@ def _attributes(line: str) -> dict[str, str]:
     return {k: v.strip('"') for k, v in _ATTR_RE.findall(line.split(":", 1)[1] if ":" in line else "")}
 
 
-def _resolve(uri: str, base_url: str) -> str:
-    return urljoin(base_url or VIDEO_BASE + "/", uri)
+def _resolve(uri: str, base_url: str) -> str | None:
+    """*uri* made absolute; None when it is no URL at all (``//[`` is an invalid IPv6 host)."""
+    try:
+        url = urljoin(base_url or VIDEO_BASE + "/", uri)
+        urlsplit(url).hostname  # noqa: B018 — raises on a malformed host
+    except ValueError:
+        return None
+    return url
 
 
 def parse_hls_master(text: str, base_url: str = VIDEO_BASE) -> dict[str, Any]:
@@ -132,7 +138,7 @@ def parse_hls_master(text: str, base_url: str = VIDEO_BASE) -> dict[str, Any]:
             continue
         if line.startswith("#EXT-X-MEDIA:"):
             attrs = _attributes(line)
-            if attrs.get("TYPE") == "AUDIO" and attrs.get("URI"):
+            if attrs.get("TYPE") == "AUDIO" and attrs.get("URI") and _resolve(attrs["URI"], base_url):
                 group = attrs.get("GROUP-ID", "")
                 m = re.search(r"([0-9]{1,12})$", group)
                 audio_groups.append({
@@ -144,6 +150,8 @@ def parse_hls_master(text: str, base_url: str = VIDEO_BASE) -> dict[str, Any]:
             pending = _attributes(line)
         elif line.startswith("#"):
             continue
+        elif pending is not None and _resolve(line, base_url) is None:
+            pending = None
         elif pending is not None:
             width = height = None
             res = re.fullmatch(r"([0-9]{1,6})x([0-9]{1,6})", pending.get("RESOLUTION", ""))
@@ -183,8 +191,8 @@ def parse_hls_media(text: str, base_url: str = VIDEO_BASE) -> list[str]:
             continue
         if line.startswith("#EXT-X-MAP:"):
             uri = _attributes(line).get("URI")
-            if uri:
-                urls.append(_resolve(uri, base_url))
-        elif not line.startswith("#"):
-            urls.append(_resolve(line, base_url))
+            if uri and (url := _resolve(uri, base_url)):
+                urls.append(url)
+        elif not line.startswith("#") and (url := _resolve(line, base_url)):
+            urls.append(url)
     return urls

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawlers.platforms.base import BrowserPage, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.x.client import XClient, tco_outcome, tco_plan
 from crawlers.platforms.x.embeds import find_embeds as find_markup_embeds
 from crawlers.platforms.x.jsonstate import find_json_state_embeds
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _DIGITS = re.compile(r"^\d{1,25}$")
 
 
-class XPlatform(XClient):
+class XPlatform(PlatformDefaults, XClient):
     name = "x"
     label = "X"
     embed_render = EMBED_RENDER

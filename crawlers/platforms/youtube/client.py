@@ -23,7 +23,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PostRef
+from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.youtube import embeds, urls
 from crawlers.platforms.youtube.normalise import NotAnOEmbed, normalise_oembed
@@ -82,7 +82,7 @@ def _json(body: bytes) -> Any:
         raise NotAnOEmbed("body is not JSON") from None
 
 
-class YouTubePlatform:
+class YouTubePlatform(PlatformDefaults):
     """:class:`~crawlers.platforms.base.Platform` for YouTube videos."""
 
     name = "youtube"

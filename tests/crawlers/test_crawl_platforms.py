@@ -138,3 +138,90 @@ def test_bluesky_embeds_links_and_handles_are_archived(receipts_env, fakeweb) ->
     assert receipts_env.db.posts.find_one({"_id": f"bluesky:{text_uri}"})["status"] == "live"
     api = receipts_env.run("query", "posts", "--handle", "@davidharting.com", "--json", check=True)
     assert [p["post_id"] for p in json.loads(api.stdout)["items"]] == [text_uri]
+
+
+# ------------------------------------------------------------------ Threads, Instagram, Facebook, TikTok, YouTube
+
+TIKTOK_ID = "7348705314746699054"  # fakeweb/data/tiktok: the real oEmbed body and its embed snippet
+YOUTUBE_ID = "dQw4w9WgXcQ"  # fakeweb/data/youtube: the real oEmbed body
+INSTAGRAM_CODE = "Bw-eOMwAiNU"
+THREADS_CODE = "C-GMXpGM4KR"
+FACEBOOK_PATH = "/sozialdemokratie/posts/928812574504508"
+META_TOKEN = "123456789|fake-client-token"  # what the fake Graph API accepts
+
+
+def video_and_meta_page() -> str:
+    """One embed of each, in the markup the platforms' "Embed" buttons give (shared/formats/other_platforms)."""
+    from fakeweb.tiktok import DATA as TIKTOK_DATA
+
+    tiktok = (TIKTOK_DATA / f"embed_blockquote_{TIKTOK_ID}.html").read_text()
+    return page(
+        f'<blockquote class="instagram-media" data-instgrm-captioned data-instgrm-permalink='
+        f'"https://www.instagram.com/p/{INSTAGRAM_CODE}/?utm_source=ig_embed&amp;utm_campaign=loading" '
+        f'data-instgrm-version="14"><div><a href="https://www.instagram.com/p/{INSTAGRAM_CODE}/">View this post on '
+        'Instagram</a><p>A post shared by Bumble, For Friendship (@bumblebff)</p></div></blockquote>'
+        '<script async src="//www.instagram.com/embed.js"></script>'
+        f'<blockquote class="text-post-media" data-text-post-permalink="https://www.threads.net/@popey/post/{THREADS_CODE}"'
+        f' data-text-post-version="0" id="ig-tp-{THREADS_CODE}"><a href="https://www.threads.net/@popey/post/'
+        f'{THREADS_CODE}">Post by @popey</a></blockquote><script async src="https://www.threads.net/embed.js"></script>'
+        '<div class="fb-post" data-href="https://www.facebook.com/Sozialdemokratie/posts/928812574504508/" '
+        'data-width="600"><blockquote cite="https://www.facebook.com/Sozialdemokratie/posts/928812574504508/">'
+        '<p>In Zeiten explodierender Kosten für Strom, Heizen und Lebensmittel dürfen Familien nicht noch zusätzlich '
+        'belastet&#8230;</p><p>Posted by <a href="https://www.facebook.com/Sozialdemokratie">SPÖ</a> on&nbsp;'
+        '<a href="https://www.facebook.com/Sozialdemokratie/posts/928812574504508/">Monday, February 7, 2022</a></p>'
+        '</blockquote></div>'
+        + tiktok
+        + f'<iframe width="560" height="315" src="https://www.youtube.com/embed/{YOUTUBE_ID}?feature=oembed" '
+          'frameborder="0" allowfullscreen></iframe>')
+
+
+@pytest.mark.parametrize("token", [None, META_TOKEN], ids=["public-embed-pages", "meta-oembed"])
+def test_threads_instagram_facebook_tiktok_and_youtube_embeds_are_archived(receipts_env, fakeweb, token) -> None:
+    url = fakeweb.add_page("/crawl/video-and-meta", video_and_meta_page())
+    extra = {"RECEIPTS_META_TOKEN": token} if token else {}
+    proc = receipts_env.run("crawl", url, "--json", extra_env=extra, check=True)
+    report = json.loads(proc.stdout)
+    refs = {r["platform"]: r for r in report["article"]["references"]}
+    assert set(refs) == {"instagram", "threads", "facebook", "tiktok", "youtube"}, refs.keys()
+    assert [refs[p]["post_id"] for p in ("instagram", "threads", "facebook", "tiktok", "youtube")] == [
+        INSTAGRAM_CODE, THREADS_CODE, FACEBOOK_PATH, TIKTOK_ID, YOUTUBE_ID]
+    assert all(r["kind"] == "embed" and r["status"] == "archived" for r in refs.values()), refs
+    posts = {p["platform"]: p for p in report["posts"]}
+    assert posts["instagram"]["author"]["handle"] == "bumblebff" and "favorite wall" in posts["instagram"]["text"]
+    assert "homelab rack" in posts["threads"]["text"]
+    assert "Mietpreisbremse" in posts["facebook"]["text"] or "Familien" in posts["facebook"]["text"]
+    assert "Andre 3000" in posts["tiktok"]["text"] and posts["tiktok"]["author"]["handle"] == "atribecalledval"
+    assert posts["youtube"]["text"]
+    meta_route = "oembed" if token else "embed_page"
+    assert {posts[p]["route"] for p in ("instagram", "facebook")} == {meta_route}
+    assert posts["threads"]["route"] == "embed_page"  # Threads' oEmbed has no text: it is the route without a handle
+    assert {posts[p]["route"] for p in ("tiktok", "youtube")} == {"oembed"}
+    db = receipts_env.db
+    # each post's thumbnail or image is archived like any media, with its hash (Facebook's oEmbed shows none)
+    for platform in (p for p in refs if not (token and p == "facebook")):
+        stored = db.posts.find_one({"_id": f"{platform}:{refs[platform]['post_id']}"})
+        images = [m for m in stored["media"] if m["type"] in ("photo", "poster", "thumbnail")]
+        assert images and all(m["status"] == "stored" and m["sha256"] for m in images), (platform, stored["media"])
+    if token:  # the token went as a header, never into a stored URL
+        assert not list(db.captures.find({"requested_url": {"$regex": "fake-client-token"}}))
+    listed = receipts_env.run("query", "posts", "--platform", "tiktok", "--json", check=True)
+    assert [p["post_id"] for p in json.loads(listed.stdout)["items"]] == [TIKTOK_ID]
+
+
+def test_a_removed_instagram_post_is_unavailable_never_deleted(receipts_env, fakeweb) -> None:
+    from fakeweb import meta
+
+    url = fakeweb.add_page("/crawl/removed-instagram", page(
+        f'<p>She <a href="https://www.instagram.com/p/{INSTAGRAM_CODE}/">posted a photo</a>.</p>'
+        f'<p>And a <a href="https://www.youtube.com/watch?v={YOUTUBE_ID}">video</a>.</p>'))
+    meta.set_state(fakeweb.store, "instagram", INSTAGRAM_CODE, "removed")
+    fakeweb.set_video_state("youtube", YOUTUBE_ID, "error503")
+    try:
+        report = receipts_env.crawl_json(url)
+    finally:
+        fakeweb.reset()
+    refs = {r["platform"]: r for r in report["article"]["references"]}
+    assert refs["instagram"]["status"] == "unavailable"  # Meta answers a removed and a private post alike
+    assert refs["youtube"]["status"] == "error"  # a 503 says nothing about the video
+    youtube = receipts_env.db.posts.find_one({"_id": f"youtube:{YOUTUBE_ID}"})
+    assert youtube is None or youtube["status"] == "error"

@@ -77,18 +77,19 @@ class ThreadsPlatform(PlatformDefaults):
     # ------------------------------------------------------------------ fetching
 
     def routes(self, post_id: str, handle: str | None = None, token: str | None = None) -> list[FetchPlan]:
-        """oEmbed when a token is known (*token* overrides the platform's), then the embed page."""
+        """The embed page first (Threads' oEmbed snippet carries no text), then oEmbed when a token is
+        known (*token* overrides the platform's): the route for a post named without its author."""
         try:
             urls.check(post_id)
         except ValueError:
             return []
         plans = []
-        token = token or self.token
-        if token:
-            plans.append(graph.oembed_plan(graph.THREADS_OEMBED, urls.canonical_url(post_id, handle), token))
         page = urls.embed_url(post_id, handle)
         if page:  # the embed page lives under /@user/: without the handle there is none
             plans.append(FetchPlan("embed_page", page, dict(PAGE_HEADERS)))
+        token = token or self.token
+        if token:
+            plans.append(graph.oembed_plan(graph.THREADS_OEMBED, urls.canonical_url(post_id, handle), token))
         return plans
 
     def interpret(

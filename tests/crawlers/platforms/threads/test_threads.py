@@ -79,7 +79,7 @@ def test_real_blockquote() -> None:
 def test_routes() -> None:
     (page,) = PLATFORM.routes("C-GMXpGM4KR", "popey")
     assert page.url == "https://www.threads.net/@popey/post/C-GMXpGM4KR/embed"
-    oembed, _ = PLATFORM.routes("C-GMXpGM4KR", "popey", token=TOKEN)
+    _, oembed = PLATFORM.routes("C-GMXpGM4KR", "popey", token=TOKEN)
     assert oembed.url.startswith("https://graph.threads.net/v1.0/oembed?url=") and TOKEN not in oembed.url
     assert PLATFORM.routes("C-GMXpGM4KR") == []  # no handle: no embed page, no token: no oEmbed
     assert [p.route for p in PLATFORM.routes("C-GMXpGM4KR", token=TOKEN)] == ["oembed"]
@@ -97,7 +97,7 @@ def test_embed_page_post(web: FakeWeb, client: httpx.Client) -> None:
 
 
 def test_oembed_post_has_author_only(web: FakeWeb, client: httpx.Client) -> None:
-    plan = PLATFORM.routes("C-GMXpGM4KR", "popey", token=TOKEN)[0]
+    plan = PLATFORM.routes("C-GMXpGM4KR", "popey", token=TOKEN)[-1]
     outcome = run(PLATFORM, web, client, "C-GMXpGM4KR", plan)
     assert outcome.kind == "post" and outcome.post is not None and outcome.post.route == "oembed"
     assert outcome.post.author.handle == "popey" and not outcome.post.text
@@ -123,5 +123,5 @@ def test_outcomes(web: FakeWeb, client: httpx.Client, state: str, kind: str, wor
     outcome = run(PLATFORM, web, client, code, page)
     assert outcome.kind == kind and words in (outcome.reason or outcome.error or "")
     assert outcome.status in (None, "unavailable")
-    oembed = PLATFORM.routes(code, fake.HOOK_USER, token=TOKEN)[0]
+    oembed = PLATFORM.routes(code, fake.HOOK_USER, token=TOKEN)[-1]
     assert run(PLATFORM, web, client, code, oembed).kind == "error"

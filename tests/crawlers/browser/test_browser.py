@@ -221,3 +221,40 @@ def test_several_embeds_each_get_their_own_screenshot(receipts_env, fakeweb) -> 
         assert image.width > 100 and image.height > 50
         cap = db.captures.find_one({"target_type": "screenshot", "body_sha256": shas[pid]})
         assert handle in cap["meta"]["dom_text"]  # the crop belongs to that post's embed
+
+
+def test_posts_of_other_platforms_are_screenshotted_on_their_pages_and_embeds(receipts_env, fakeweb) -> None:
+    """Mastodon, Bluesky and YouTube: each post's own page is shot, and each embed as the article showed it."""
+    toot, did, rkey, video = "113456789012345679", "did:plc:fll26nbvvyfm6ion7tj2sbjc", "3ljsyvltpvk2e", "dQw4w9WgXcQ"
+    uri = f"at://{did}/app.bsky.feed.post/{rkey}"
+    body = (
+        f'<blockquote class="mastodon-embed" data-embed-url="https://mastodon.social/@dana/{toot}/embed">'
+        f'<a href="https://mastodon.social/@dana/{toot}">Post by @dana@mastodon.social</a></blockquote>'
+        '<script data-allowed-prefixes="https://mastodon.social/" async src="https://mastodon.social/embed.js"></script>'
+        f'<p>Between the embeds.</p><blockquote class="bluesky-embed" data-bluesky-uri="{uri}" '
+        f'data-bluesky-cid="bafyreiexample"><p lang="en">what goes into edge detection</p>&mdash; Nicolas (<a href='
+        f'"https://bsky.app/profile/{did}?ref_src=embed">@nmattia.bsky.social</a>) <a href="https://bsky.app/profile/'
+        f'{did}/post/{rkey}?ref_src=embed">March 4, 2025 at 9:09 AM</a></blockquote>'
+        '<script async src="https://embed.bsky.app/static/embed.js" charset="utf-8"></script>'
+        f'<p>And a video.</p><iframe width="560" height="315" src="https://www.youtube.com/embed/{video}"></iframe>')
+    html = ("<!doctype html><html lang='en'><head><title>Other platforms</title></head><body><article>"
+            f"<h1>Other platforms</h1>{body}</article></body></html>")
+    url = fakeweb.add_page("/browser/other-platforms", html)
+    report = crawl(receipts_env, url, RECEIPTS_BROWSER="1")
+    assert report["crawl"]["status"] == "done", report["crawl"]["errors"]
+    db = receipts_env.db
+    keys = {"mastodon": f"mastodon:mastodon.social/{toot}", "bluesky": f"bluesky:{uri}", "youtube": f"youtube:{video}"}
+    for platform, key in keys.items():
+        post = db.posts.find_one({"_id": key})
+        assert post["status"] == "live" and post["screenshot_sha256"], (platform, post)
+        image = load_png(db, post["screenshot_sha256"], f"post_screenshot_{platform}.png")
+        assert image.width > 50 and image.height > 20
+        cap = db.captures.find_one({"target_type": "screenshot", "body_sha256": post["screenshot_sha256"]})
+        assert cap["meta"]["kind"] == "post_screenshot" and cap["route"] == "browser"
+    refs = {f"{r['platform']}:{r['post_id']}": r for r in db.articles.find_one({"_id": url})["references"]}
+    for platform in ("mastodon", "bluesky"):  # their embed scripts turned each blockquote into an iframe
+        sha = refs[keys[platform]]["screenshot_sha256"]
+        assert sha and sha != db.posts.find_one({"_id": keys[platform]})["screenshot_sha256"], platform
+        cap = db.captures.find_one({"target_type": "screenshot", "body_sha256": sha})
+        assert cap["meta"]["kind"] == "embed_screenshot" and cap["meta"]["element"] == "iframe", cap["meta"]
+        load_png(db, sha, f"embed_screenshot_{platform}.png")

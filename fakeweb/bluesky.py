@@ -54,6 +54,11 @@ def catalog() -> dict[str, Any]:
     return json.loads((DATA_DIR / "catalog.json").read_text(encoding="utf-8"))
 
 
+def view(uri: str) -> dict[str, Any]:
+    """The stored post view of *uri* (DID-form AT-URI); KeyError when the fake AppView has none."""
+    return _views()[uri]
+
+
 def post_uris() -> list[str]:
     """Every post the fake AppView knows (live by default)."""
     return list(_views())

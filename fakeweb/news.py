@@ -14,6 +14,7 @@ from functools import cache
 from html import escape
 from urllib.parse import quote
 
+from fakeweb import bluesky, mastodon
 from fakeweb.catalog import ARTICLE_URL, DATA_DIR, RUPAR_ID, catalog_bodies
 from fakeweb.oembed import embed_blockquote
 from fakeweb.respond import Response
@@ -53,6 +54,24 @@ def rupar_embed() -> str:
     return embed_blockquote(catalog_bodies()[RUPAR_ID], "twitter.com") + " " + WIDGETS_SCRIPT
 
 
+# the demo's posts on other networks (issue 12): a Mastodon status with a video and a Bluesky post with images,
+# each in the markup its "Embed" button gives, placed before the article's last line
+DEMO_TOOT = ("mastodon.social", "113456789012345680")
+DEMO_SKEET = "at://did:plc:fll26nbvvyfm6ion7tj2sbjc/app.bsky.feed.post/3ljsyvltpvk2e"
+OTHER_NETWORKS_LEAD = "The clip travelled beyond X as well, to Mastodon and Bluesky."
+
+
+def other_network_embeds() -> str:
+    host, status_id = DEMO_TOOT
+    status = mastodon.statuses(host)[status_id]
+    acct, url = status["account"]["acct"], status["url"]
+    toot = (f'<blockquote class="mastodon-embed" data-embed-url="{url}/embed" style="max-width: 540px;">'
+            f' <a href="{url}" target="_blank"> <div>Post by @{acct}@{host}</div> <div>View on Mastodon</div> </a>'
+            f' </blockquote> <script data-allowed-prefixes="https://{host}/" async src="https://{host}/embed.js">'
+            '</script>')
+    return f"<p>{escape(OTHER_NETWORKS_LEAD)}</p>\n{toot}\n{bluesky.snippet(bluesky.view(DEMO_SKEET))}"
+
+
 def _body_html(paragraphs: list[str]) -> str:
     out: list[str] = []
     skip = 0
@@ -65,6 +84,8 @@ def _body_html(paragraphs: list[str]) -> str:
             out.append(rupar_embed())
             skip = 2
             continue
+        if i == len(paragraphs) - 1:
+            out.append(other_network_embeds())
         out.append(f"<p>{escape(line, quote=False)}</p>")
     return "\n".join(out)
 

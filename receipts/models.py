@@ -205,6 +205,9 @@ class Post(Model):
     card: dict[str, Any] | None = None
     metrics: dict[str, int] = Field(default_factory=dict)
     raw: dict[str, Any] | None = None
+    # the post's link texts → what they stand for (a short or display URL → its expanded URL; a media
+    # placeholder → None): filled by the platform's normaliser, read by the quote checks
+    links: dict[str, str | None] = Field(default_factory=dict)
     screenshot_sha256: str | None = None
     first_seen_at: datetime = Field(default_factory=utcnow)
     last_checked_at: datetime | None = None

@@ -1,7 +1,7 @@
 """Memento (RFC 7089) TimeMaps: ``GET /timemap/link/{url}`` lists every capture of an archived URL.
 
-The URL may be an article (crawled or canonical URL), a post (any x.com/twitter.com status URL) or any
-URL Receipts fetched. Each memento is ``/api/v1/captures/{id}/body`` (the stored bytes, served inert).
+The URL may be an article (crawled or canonical URL), a post (any URL form its platform knows: an
+x.com status, a bsky.app post, a Mastodon status …) or any URL Receipts fetched. Each memento is ``/api/v1/captures/{id}/body`` (the stored bytes, served inert).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ LINK_FORMAT = "application/link-format"
 
 def captures_for_url(archive: Archive, url: str) -> list[dict[str, Any]]:
     """Every capture of *url*, oldest first: the article's or post's captures, else by requested URL."""
-    from crawlers.platforms.x.urls import status_id_from_url
+    from crawlers.platforms.registry import post_ref
 
     ids = set(article_capture_ids(archive, url))
     query: list[dict[str, Any]] = [{"requested_url": url}]
-    post_id = status_id_from_url(url)
-    if post_id:
-        query.append({"target_id": f"x:{post_id}"})
+    ref = post_ref(url)
+    if ref is not None:
+        query.append({"target_id": f"{ref.platform}:{ref.post_id}"})
     if ids:
         query.append({"_id": {"$in": sorted(ids)}})
     docs = {}

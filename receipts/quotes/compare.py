@@ -31,7 +31,6 @@ from receipts.quotes.normalize import (
     split_elisions,
     strip_ellipses,
     strip_emoji,
-    url_map_from_raw,
     words,
 )
 
@@ -188,7 +187,7 @@ def check_quote(ref: Reference, post: Post | None, article: Article | None = Non
         reason = "the article shows no text" if not shown else "no archived text for the post"
         return QuoteCheck(verdict=verdict, displayed_normalized=normalize_text(shown) if shown else None,
                           mismatches=[reason], **base)
-    url_map = url_map_from_raw(post.raw)
+    url_map = post.links
     match = compare_text(shown, text, url_map)
     fields: dict[str, Any] = {"similarity": match.similarity, "displayed_normalized": match.displayed,
                               "post_normalized": match.post, "diff": match.diff, **base}

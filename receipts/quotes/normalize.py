@@ -3,8 +3,8 @@
 Two levels. :func:`normalize_text` removes what a page or an embed changes without changing
 what the post says: HTML entities, Unicode composition, whitespace and line breaks, curly vs
 straight quotes, dash variants, ellipsis glyphs, emoji (embeds often render them as ``<img>``),
-media links (``pic.twitter.com``/``pic.x.com`` and the t.co behind them) and t.co links vs
-their expanded URLs. :func:`words` goes one step further, to the word sequence (case and
+and the post's own link texts (``Post.links``, filled by its platform: a shortened or display URL
+stands for its expanded URL, a media placeholder such as X's ``pic.x.com/…`` vanishes). :func:`words` goes one step further, to the word sequence (case and
 punctuation dropped): an article that splits a post around its attribution (“A,” she posted.
 “B”) changes a full stop into a comma, which is not an alteration of the quote.
 """
@@ -15,7 +15,6 @@ import html
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
 
 _QUOTES = str.maketrans({
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
@@ -25,8 +24,6 @@ _QUOTES = str.maketrans({
 })
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u00ad]")
 _ELLIPSIS = re.compile(r"…|\.\s?\.\s?\.")
-_MEDIA_LINK = re.compile(r"(?:https?://)?pic\.(?:twitter|x)\.com/[A-Za-z0-9]+", re.I)
-_TCO = re.compile(r"(?:https?://)?t\.co/[A-Za-z0-9]+", re.I)
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"']*", re.I)
 _SPACE = re.compile(r"\s+")
 _WORD_EDGE = re.compile(r"^[^\w@#]+|[^\w]+$")
@@ -51,32 +48,12 @@ def canonical_url(url: str) -> str:
     return host.lower() + sep + rest
 
 
-def url_map_from_raw(raw: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """t.co and display URLs of a syndication body → expanded URL (None for media links, which vanish)."""
-    out: dict[str, str | None] = {}
-    if not isinstance(raw, Mapping):
-        return out
-    entities = raw.get("entities") if isinstance(raw.get("entities"), Mapping) else {}
-    for entity in entities.get("urls") or []:
-        if isinstance(entity, Mapping) and isinstance(entity.get("expanded_url"), str):
-            for key in ("url", "display_url"):
-                if isinstance(entity.get(key), str):
-                    out[canonical_url(entity[key])] = entity["expanded_url"]
-    for source in (entities.get("media") or [], raw.get("mediaDetails") or []):
-        for entity in source:
-            if isinstance(entity, Mapping) and isinstance(entity.get("url"), str):
-                out[canonical_url(entity["url"])] = None
-    return out
-
-
 def _replace_urls(text: str, url_map: Mapping[str, str | None]) -> str:
     def repl(m: re.Match[str]) -> str:
         key = canonical_url(m.group(0))
         if key in url_map:
             target = url_map[key]
             return "" if target is None else canonical_url(target)
-        if _TCO.fullmatch(m.group(0).rstrip("…")):
-            return m.group(0).lower()
         return key
 
     return _URL.sub(repl, text)
@@ -90,7 +67,6 @@ def normalize_text(text: str, url_map: Mapping[str, str | None] | None = None) -
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text).translate(_QUOTES)
     text = _ELLIPSIS.sub("...", text)
-    text = _MEDIA_LINK.sub(" ", text)
     text = _replace_urls(text, url_map or {})
     text = strip_emoji(text)
     return _SPACE.sub(" ", text).strip()

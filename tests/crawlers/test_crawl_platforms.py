@@ -67,7 +67,7 @@ def test_platform_filters_and_fediverse_handles_in_the_cli_and_api(receipts_env,
     x_posts = json.loads(receipts_env.run("query", "posts", "--platform", "x", "--json", check=True).stdout)
     assert x_posts["items"] and {p["platform"] for p in x_posts["items"]} == {"x"}
     articles = json.loads(receipts_env.run("query", "articles", "--platform", "mastodon", "--json", check=True).stdout)
-    assert [a["id"] for a in articles["items"]] == [fediverse_article]
+    assert {a["id"] for a in articles["items"]} == {fediverse_article, ARTICLE_URL}  # the demo embeds a toot too
     by_handle = json.loads(receipts_env.run("query", "posts", "--handle", "@Dana@mastodon.social", "--json",
                                             check=True).stdout)
     assert by_handle["items"] and all(p["author"]["handle"] == "dana@mastodon.social" for p in by_handle["items"])
@@ -82,8 +82,15 @@ def test_platform_filters_and_fediverse_handles_in_the_cli_and_api(receipts_env,
         key = f"mastodon:mastodon.social/{PHOTO}"
         got = client.get(f"/api/v1/posts/{key}")
         assert got.status_code == 200 and got.json()["platform"] == "mastodon"
-        assert client.get("/api/v1/articles", params={"platform": "mastodon"}).json()["items"][0]["id"] == fediverse_article
+        listed = client.get("/api/v1/articles", params={"platform": "mastodon"}).json()["items"]
+        assert {a["id"] for a in listed} == {fediverse_article, ARTICLE_URL}
         assert client.get("/api/v1/posts", params={"platform": "myspace"}).status_code == 400
+        # the Memento TimeMap of a toot's public URL lists the captures its post was read from
+        timemap = client.get(f"/timemap/link/https://mastodon.social/@dana/{PHOTO}")
+        assert timemap.status_code == 200, timemap.text
+        mementos = [line for line in timemap.text.split(",\n") if "memento" in line]
+        post_captures = receipts_env.db.captures.find({"target_id": key})
+        assert mementos and len(mementos) >= len([c for c in post_captures if c.get("body_sha256")])
 
 
 def test_an_edited_toot_keeps_the_edit_history_mastodon_lists(receipts_env, fakeweb) -> None:

@@ -20,6 +20,7 @@ from crawlers.platforms.base import FetchOutcome
 from crawlers.platforms.payload import as_dict as _dict
 from crawlers.platforms.payload import as_list as _list
 from crawlers.platforms.payload import as_str as _str
+from crawlers.platforms.x.links import link_map
 from crawlers.platforms.x.media import (
     avatar_400,
     best_photo_urls,
@@ -503,6 +504,7 @@ def normalize_tweet(
         card=_card_summary(card, url_map) if isinstance(card, dict) else None,
         metrics=_metrics(data),
         raw=data,
+        links=link_map(data),
         **now_fields,
     )
 

@@ -19,6 +19,7 @@ from archive_support import (
 )
 
 from fakeweb import ARTICLE_URL
+from fakeweb.news import DEMO_SKEET, DEMO_TOOT
 from receipts.queries import short_id
 
 with warnings.catch_warnings():
@@ -26,6 +27,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 TOTAL_ARTICLES = 2 + FILLER_COUNT
+MASTO_KEY = "mastodon:" + "/".join(DEMO_TOOT)  # the demo article's toot and Bluesky post
+BSKY_KEY = f"bluesky:{DEMO_SKEET}"
 
 
 def ids(resp) -> list[str]:
@@ -85,14 +88,16 @@ def test_article_filters(client: TestClient, params: dict, expected: set[str]) -
     ({"platform": "x"}, {RUPAR_KEY, f"x:{XSS_POST_ID}"}),
     ({"handle": "ATRUPAR"}, {RUPAR_KEY}),
     ({"handle": "@evil_handle"}, {f"x:{XSS_POST_ID}"}),
-    ({"created_from": "2025-01-01"}, {RUPAR_KEY}),
+    ({"created_from": "2025-01-01"}, {RUPAR_KEY, BSKY_KEY}),
     ({"created_to": "2024-06-01"}, {f"x:{XSS_POST_ID}"}),
-    ({"created_from": "2025-02-13T22:53:10Z"}, set()),
+    ({"created_from": "2025-02-13T22:53:10Z"}, {BSKY_KEY}),
     ({"status": "deleted"}, {RUPAR_KEY}),
-    ({"status": "live"}, {f"x:{XSS_POST_ID}"}),
+    ({"status": "live"}, {f"x:{XSS_POST_ID}", MASTO_KEY, BSKY_KEY}),
     ({"status": "edited"}, {RUPAR_KEY}),
     ({"status": "unavailable"}, set()),
-    ({"has_media": "true"}, {RUPAR_KEY, f"x:{XSS_POST_ID}"}),
+    ({"has_media": "true"}, {RUPAR_KEY, f"x:{XSS_POST_ID}", MASTO_KEY, BSKY_KEY}),
+    ({"platform": "mastodon"}, {MASTO_KEY}),
+    ({"platform": "bluesky", "has_media": "true"}, {BSKY_KEY}),
     ({"has_media": "false"}, set()),
     ({"q": "concessions"}, {RUPAR_KEY}),
     ({"q": "hostile", "handle": "atrupar"}, set()),

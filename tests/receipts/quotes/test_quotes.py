@@ -56,10 +56,21 @@ def quote_ref(text: str, **fields) -> Reference:
 
 def test_normalize_handles_entities_quotes_dashes_space_media_links_and_emoji() -> None:
     shown = "📰 It&#39;s “done” — see   pic.twitter.com/AbC123\n\nnow…"
-    assert normalize_text(shown) == "It's \"done\" - see now..."
-    assert normalize_text("a pic.x.com/Zz9 b") == normalize_text("a b")
+    placeholder = {"pic.twitter.com/AbC123": None}  # the post's links say it is a media placeholder
+    assert normalize_text(shown, placeholder) == "It's \"done\" - see now..."
+    assert normalize_text(shown) == "It's \"done\" - see pic.twitter.com/AbC123 now..."  # nothing says what it is
     assert normalize_text("Cafe\u0301") == "Café"
     assert words(normalize_text("Hegseth’s lack, of EXPERIENCE.")) == ["hegseth's", "lack", "of", "experience"]
+
+
+def test_x_posts_say_which_of_their_link_texts_are_media_placeholders() -> None:
+    from crawlers.platforms.x.links import link_map
+
+    post = demo_post(RUPAR_ID)  # a video post: its t.co and both pic hosts vanish, as the embed shows one
+    assert post.links == link_map(post.raw) and None in post.links.values()
+    code = next(k for k in post.links if k.startswith("pic.twitter.com/")).split("/", 1)[1]
+    assert normalize_text(f"a pic.x.com/{code} b", post.links) == normalize_text("a b")
+    assert normalize_text(f"a https://pic.twitter.com/{code} b", post.links) == normalize_text("a b")
 
 
 def test_tco_and_display_url_equal_the_expanded_url_through_the_post_entities() -> None:

@@ -1,7 +1,8 @@
 """Memento (RFC 7089) TimeMaps: ``GET /timemap/link/{url}`` lists every capture of an archived URL.
 
 The URL may be an article (crawled or canonical URL), a post (any URL form its platform knows: an
-x.com status, a bsky.app post, a Mastodon status …) or any URL Receipts fetched. Each memento is ``/api/v1/captures/{id}/body`` (the stored bytes, served inert).
+x.com status, a bsky.app post, a Mastodon status …) or any URL Receipts fetched. Each memento is
+``/api/v1/captures/{id}/body`` (the stored bytes, served inert).
 """
 
 from __future__ import annotations

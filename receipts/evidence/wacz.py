@@ -6,7 +6,7 @@ their digests still hold) from the crawl WARCs into ``archive/data.warc.gz``, af
 record describing the export. ``indexes/index.cdxj`` is built by ``cdxj_indexer`` (response and
 resource records; metadata records stay unindexed so they never shadow a page in replay).
 ``pages/pages.jsonl`` lists the article and, per post, the URL of its best captured page (the
-post's x.com page when it was rendered, else the capture the post was read from).
+post's own page when the browser rendered it, else the capture the post was read from).
 """
 
 from __future__ import annotations

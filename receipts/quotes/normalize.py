@@ -4,8 +4,8 @@ Two levels. :func:`normalize_text` removes what a page or an embed changes witho
 what the post says: HTML entities, Unicode composition, whitespace and line breaks, curly vs
 straight quotes, dash variants, ellipsis glyphs, emoji (embeds often render them as ``<img>``),
 and the post's own link texts (``Post.links``, filled by its platform: a shortened or display URL
-stands for its expanded URL, a media placeholder such as X's ``pic.x.com/…`` vanishes). :func:`words` goes one step further, to the word sequence (case and
-punctuation dropped): an article that splits a post around its attribution (“A,” she posted.
+stands for its expanded URL, a media placeholder such as X's ``pic.x.com/…`` vanishes).
+:func:`words` goes one step further, to the word sequence (case and punctuation dropped): an article that splits a post around its attribution (“A,” she posted.
 “B”) changes a full stop into a comma, which is not an alteration of the quote.
 """
 

@@ -39,14 +39,19 @@ def posts_by_id(report: dict) -> dict[str, dict]:
     return {p["post_id"]: p for p in report["posts"]}
 
 
-def test_seed_article_three_references(receipts_env):
+def test_seed_article_three_x_references_and_two_fediverse_posts(receipts_env):
     report = receipts_env.crawl_json(ARTICLE_URL)
     art = report["article"]
     assert art["canonical_url"] == ARTICLE_URL
     assert art["title"].startswith("Pete Hegseth Crumbles")
     assert art["published_at"].startswith("2025-02-14")
     refs = art["references"]
-    assert len(refs) == 3
+    assert [(r["platform"], r["kind"]) for r in refs] == [
+        ("x", "embed"), ("x", "attribution"), ("x", "attribution"), ("mastodon", "embed"), ("bluesky", "embed")]
+    others = {r["platform"]: r for r in refs if r["platform"] != "x"}
+    assert others["mastodon"]["post_id"] == "mastodon.social/113456789012345680"
+    assert others["bluesky"]["post_id"].startswith("at://did:plc:") and others["bluesky"]["handle"] == "nmattia.bsky.social"
+    assert all(r["status"] == "archived" for r in others.values())
     rupar = refs_by_post(report)[RUPAR_ID]
     assert (rupar["kind"], rupar["status"], rupar["handle"]) == ("embed", "archived", "atrupar")
     assert "What concessions will Putin be asked to make?" in rupar["displayed_text"]
@@ -231,8 +236,9 @@ def test_bad_input_one_line_errors(receipts_env, fakeweb):
 
 def test_readable_summary(receipts_env):
     proc = receipts_env.run("crawl", ARTICLE_URL, check=True)
-    assert "3 reference(s)" in proc.stdout
+    assert "5 reference(s)" in proc.stdout
     assert "@atrupar" in proc.stdout and "Shashank Joshi" in proc.stdout
+    assert "@dana@mastodon.social" in proc.stdout and "@nmattia.bsky.social" in proc.stdout
 
 
 def test_scrapy_crawl_command_works(receipts_env, tmp_path):

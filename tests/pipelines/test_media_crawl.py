@@ -197,7 +197,7 @@ def test_article_media_filled_and_recrawl_does_not_duplicate(receipts_env, fakew
     assert sorted(docs) == files == sorted({m["sha256"] for m in items})
 
     second = receipts_env.crawl_json(ARTICLE_URL)
-    assert [m["sha256"] for p in second["posts"] for m in p["media"]] == [m["sha256"] for m in items]
+    assert sorted(m["sha256"] for p in second["posts"] for m in p["media"]) == sorted(m["sha256"] for m in items)
     after = {d["_id"]: d for d in db.media.find()}
     assert sorted(after) == sorted(docs) and blob_ids(archive, MEDIA_BUCKET) == files
     for key, doc in after.items():

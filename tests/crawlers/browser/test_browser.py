@@ -123,7 +123,10 @@ def test_demo_article_post_and_embed_screenshots(receipts_env, tmp_path: Path) -
     embed = load_png(db, ref["screenshot_sha256"], "embed_screenshot_rupar.png")
     assert embed.width > 100 and embed.height > 50
 
-    shots = {c["meta"]["kind"]: c for c in db.captures.find({"target_type": "screenshot"})}
+    captures = list(db.captures.find({"target_type": "screenshot"}))
+    # the Rupar post and embed, and the demo's Mastodon and Bluesky posts and embeds: two shots each
+    assert sorted(c["meta"]["kind"] for c in captures) == ["embed_screenshot"] * 3 + ["post_screenshot"] * 3
+    shots = {c["meta"]["kind"]: c for c in captures if c["target_id"] == key}
     assert set(shots) == {"post_screenshot", "embed_screenshot"}
     assert shots["post_screenshot"]["body_sha256"] == post["screenshot_sha256"]
     assert shots["post_screenshot"]["route"] == "browser"

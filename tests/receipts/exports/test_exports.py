@@ -22,7 +22,11 @@ from archive_support import (
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from fakeweb import ARTICLE_URL
+from fakeweb.news import DEMO_SKEET, DEMO_TOOT
 from receipts.exports.records import ROW_COLUMNS
+
+MASTO_KEY = "mastodon:" + "/".join(DEMO_TOOT)
+BSKY_KEY = f"bluesky:{DEMO_SKEET}"
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -39,9 +43,9 @@ def expected_rows(seed: Seed) -> int:
 def test_csv_and_jsonl_load_in_pandas_one_row_per_reference(seed: Seed, client: TestClient, tmp_path: Path) -> None:
     out = tmp_path / "refs.csv"
     seed.cli("export", "csv", "-o", str(out))
-    frame = pd.read_csv(out)
+    frame = pd.read_csv(out, dtype={"ref_post_id": str})  # ids of every platform: "1890…", "mastodon.social/113…"
     assert list(frame.columns) == ROW_COLUMNS and len(frame) == expected_rows(seed)
-    rupar = frame[frame.ref_post_id == int(RUPAR)].iloc[0]
+    rupar = frame[frame.ref_post_id == RUPAR].iloc[0]
     assert rupar.article_id == ARTICLE_URL and rupar.post_status == "deleted" and rupar.ref_state == "deleted"
     assert rupar.post_author_handle == "atrupar" and rupar.post_text.endswith(EDIT_SUFFIX)
     assert "\n" in rupar.post_text  # multi-line text survives quoting
@@ -69,20 +73,22 @@ def test_prov_parses_as_json_ld(seed: Seed, client: TestClient, tmp_path: Path) 
     seed.cli("export", "prov", "-o", str(out), "--url", ARTICLE_URL)
     graph = Graph().parse(out, format="json-ld")
     article = URIRef(ARTICLE_URL)
-    quoted = list(graph.objects(article, PROV.wasQuotedFrom))
-    assert quoted == [URIRef(f"https://x.com/atrupar/status/{RUPAR}")]
+    quoted = sorted(graph.objects(article, PROV.wasQuotedFrom))
+    cited = [seed.db.posts.find_one({"_id": key}) for key in (MASTO_KEY, BSKY_KEY)]  # the demo's other networks
+    assert quoted == sorted(URIRef(u) for u in (f"https://x.com/atrupar/status/{RUPAR}", *(p["url"] for p in cited)))
+    rupar_url = URIRef(f"https://x.com/atrupar/status/{RUPAR}")
     agents = list(graph.subjects(RDF.type, PROV.SoftwareAgent))
     assert len(agents) == 1
     activities = list(graph.subjects(RDF.type, PROV.Activity))
-    captures = seed.db.captures.count_documents({"target_id": f"x:{RUPAR}"}) + len(
-        seed.archive().get_article(ARTICLE_URL).capture_ids)
+    captures = sum(seed.db.captures.count_documents({"target_id": key}) for key in (f"x:{RUPAR}", MASTO_KEY, BSKY_KEY))
+    captures += len(seed.archive().get_article(ARTICLE_URL).capture_ids)
     assert len(activities) == captures
     for act in activities:
         assert (act, PROV.wasAssociatedWith, agents[0]) in graph
         assert list(graph.objects(act, PROV.used)) and list(graph.objects(act, PROV.startedAtTime))
         for entity in graph.objects(act, PROV.generated):
             assert (entity, RDF.type, PROV.Entity) in graph and str(entity).startswith("urn:sha256:")
-    assert (URIRef(f"urn:sha256:{seed.screenshot_sha256}"), PROV.wasDerivedFrom, quoted[0]) in graph
+    assert (URIRef(f"urn:sha256:{seed.screenshot_sha256}"), PROV.wasDerivedFrom, rupar_url) in graph
     api = client.get("/api/v1/exports/prov")
     assert api.headers["content-type"].startswith("application/ld+json")
     everything = Graph().parse(data=api.text, format="json-ld")

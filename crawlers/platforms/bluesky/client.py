@@ -27,7 +27,7 @@ from crawlers.platforms.bluesky.normalise import (
     visibility_reason,
 )
 from crawlers.platforms.bluesky.urls import PostUri, canonical_post_url, is_did, parse_at_uri
-from crawlers.platforms.x.syndication import bson_safe
+from crawlers.platforms.payload import bson_safe
 from receipts.models import Author, Post, post_key
 
 APPVIEW = "https://public.api.bsky.app"

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawlers.platforms.bluesky.urls import PostUri, canonical_post_url, parse_at_uri
+from crawlers.platforms.payload import PostFormatError, bson_safe
 from crawlers.platforms.payload import as_dict as _dict
 from crawlers.platforms.payload import as_list as _list
 from crawlers.platforms.payload import as_str as _str
-from crawlers.platforms.x.syndication import PostFormatError, bson_safe
 from receipts.models import Author, Media, Post, post_key
 
 __all__ = ["Facet", "PostFormatError", "facets", "normalise_post_view", "quoted_uris", "view_media"]

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 
 from crawlers.platforms.mastodon.urls import canonical_url, normalise_handle
+from crawlers.platforms.payload import PostFormatError, bson_safe
 from crawlers.platforms.payload import as_dict as _dict
 from crawlers.platforms.payload import as_list as _list
 from crawlers.platforms.payload import as_str as _str
-from crawlers.platforms.x.syndication import PostFormatError, bson_safe
 from receipts.models import Author, Media, MediaVariant, Post, post_key
 
 PLATFORM = "mastodon"

@@ -13,9 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from crawlers.platforms.payload import as_str
+from crawlers.platforms.payload import as_str, bson_safe
 from crawlers.platforms.tiktok.urls import canonical_url, handle_from_url, normalise_handle
-from crawlers.platforms.x.syndication import bson_safe
 from receipts.models import Author, Media, Post, post_key
 
 PLATFORM = "tiktok"

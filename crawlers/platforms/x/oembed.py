@@ -17,8 +17,8 @@ import lxml.html
 from lxml import etree
 
 from crawlers.platforms.base import FetchOutcome
+from crawlers.platforms.payload import PostFormatError, bson_safe
 from crawlers.platforms.x.snowflake import snowflake_time
-from crawlers.platforms.x.syndication import PostFormatError, bson_safe
 from crawlers.platforms.x.urls import canonical_post_url, parse_status_url
 from receipts.models import Author, Post, post_key
 

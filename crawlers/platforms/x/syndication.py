@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from crawlers.platforms.base import FetchOutcome
+from crawlers.platforms.payload import PostFormatError, bson_safe
 from crawlers.platforms.payload import as_dict as _dict
 from crawlers.platforms.payload import as_list as _list
 from crawlers.platforms.payload import as_str as _str
@@ -48,10 +49,6 @@ BARE_TOMBSTONE_REASON = "age-restricted or login required"
 
 _INT64_MAX = 2**63 - 1
 _ID_RE = re.compile(r"[0-9]{1,20}")
-
-
-class PostFormatError(ValueError):
-    """The body is not a usable post (wrong shape, missing ID or text, tombstone …)."""
 
 
 def syndication_url(post_id: str, *, features: str | None = None) -> str:
@@ -107,36 +104,6 @@ def _parse_time(value: Any) -> datetime | None:
     return dt.astimezone(UTC)
 
 
-_MAX_RAW_DEPTH = 80  # MongoDB refuses documents nested deeper than 100 levels; raw sits inside the Post
-
-
-def _utf8_safe(text: str) -> str:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates, from JSON escapes such as \\ud800
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def bson_safe(value: Any, depth: int = 0) -> Any:
-    """*value* storable in MongoDB.
-
-    Ints outside int64 become strings, lone surrogates become ``?``, NUL in keys becomes U+FFFD;
-    nesting deeper than MongoDB allows raises :class:`PostFormatError`.
-    """
-    if depth > _MAX_RAW_DEPTH:
-        raise PostFormatError("body nested too deeply")
-    if isinstance(value, bool) or value is None or isinstance(value, float):
-        return value
-    if isinstance(value, str):
-        return _utf8_safe(value)
-    if isinstance(value, int):
-        return value if -_INT64_MAX - 1 <= value <= _INT64_MAX else str(value)
-    if isinstance(value, dict):
-        return {_utf8_safe(str(k)).replace("\x00", "\ufffd"): bson_safe(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [bson_safe(v, depth + 1) for v in value]
-    return str(value)
 
 
 # ---------------------------------------------------------------- text

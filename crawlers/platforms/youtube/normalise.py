@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from crawlers.platforms.payload import as_str
-from crawlers.platforms.x.syndication import bson_safe
+from crawlers.platforms.payload import as_str, bson_safe
 from crawlers.platforms.youtube.urls import canonical_url, channel_from_url
 from receipts.models import Author, Media, Post, post_key
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawlers.platforms.payload import PostFormatError
 from crawlers.platforms.x.oembed import (
     DAY_PRECISION_REASON,
     classify_oembed,
@@ -16,7 +17,6 @@ from crawlers.platforms.x.oembed import (
     parse_oembed,
     snowflake_time,
 )
-from crawlers.platforms.x.syndication import PostFormatError
 from fakeweb.catalog import DATA_DIR
 
 FIXTURES = DATA_DIR  # the real bodies (one copy, shared with the fake web)

@@ -161,14 +161,9 @@ class MastodonPlatform(PlatformDefaults):
 
     def _status(self, post_id: str, status: int, headers: Mapping[str, str], body: bytes) -> FetchOutcome:
         host, status_id = urls.split_post_id(post_id)
-        if status != 200:
-            return _failure(status, headers, body)
-        try:
-            data = _json(body)
-        except ValueError:
-            if _looks_html(headers, body) and not _is_json_type(headers):
-                return FetchOutcome(kind="not_a_post", reason=f"{host} answered HTML, not a Mastodon Status")
-            return FetchOutcome(kind="error", error="body is not JSON")
+        data = _read_json(host, "a Mastodon Status", status, headers, body)
+        if isinstance(data, FetchOutcome):
+            return data
         if not is_status(data):
             return FetchOutcome(
                 kind="not_a_post", reason=f"{host} answered JSON that is not a Mastodon Status"
@@ -211,14 +206,9 @@ class MastodonPlatform(PlatformDefaults):
     def _oembed(self, post_id: str, status: int, headers: Mapping[str, str], body: bytes) -> FetchOutcome:
         """oEmbed: 404 → deleted; 200 → a Post with the author only (no text); the rest as the API."""
         host, _ = urls.split_post_id(post_id)
-        if status != 200:
-            return _failure(status, headers, body)
-        try:
-            data = _json(body)
-        except ValueError:
-            if _looks_html(headers, body) and not _is_json_type(headers):
-                return FetchOutcome(kind="not_a_post", reason=f"{host} answered HTML, not Mastodon oEmbed")
-            return FetchOutcome(kind="error", error="body is not JSON")
+        data = _read_json(host, "Mastodon oEmbed", status, headers, body)
+        if isinstance(data, FetchOutcome):
+            return data
         if not isinstance(data, dict) or not isinstance(data.get("html"), str):
             return FetchOutcome(kind="not_a_post", reason=f"{host} answered JSON that is not Mastodon oEmbed")
         author_url = data.get("author_url") if isinstance(data.get("author_url"), str) else ""
@@ -260,3 +250,16 @@ def _failure(status: int, headers: Mapping[str, str], body: bytes) -> FetchOutco
         if retry:
             message += f" (Retry-After: {retry.strip()})"
     return FetchOutcome(kind="error", error=message)
+
+
+def _read_json(host: str, what: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    """The decoded body of a 200 answer, else the outcome it means: a failure status as the API's
+    errors say, an HTML page from a host that is no Mastodon server ``not_a_post``, broken JSON ``error``."""
+    if status != 200:
+        return _failure(status, headers, body)
+    try:
+        return _json(body)
+    except ValueError:
+        if _looks_html(headers, body) and not _is_json_type(headers):
+            return FetchOutcome(kind="not_a_post", reason=f"{host} answered HTML, not {what}")
+        return FetchOutcome(kind="error", error="body is not JSON")

@@ -6,74 +6,36 @@ then the public Embedded Posts plugin page. See ``docs/platforms/facebook.md`` f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
-
 from lxml import etree
 
-from crawlers.platforms.base import BrowserPage, FetchOutcome, FetchPlan, PlatformDefaults, PostRef
-from crawlers.platforms.facebook import embeds, urls
-from crawlers.platforms.facebook.normalise import NotAPost, from_oembed, from_plugin_page, unavailable_notice
-from crawlers.platforms.hits import Hit
+from crawlers.platforms.base import BrowserPage, FetchPlan
+from crawlers.platforms.facebook import embeds, normalise, urls
 from crawlers.platforms.meta import graph
-from crawlers.platforms.meta.page import has_text, page_failure, parse_html
+from crawlers.platforms.meta.platform import PAGE_HEADERS, MetaPlatform
 
-PAGE_HEADERS = {"Accept": "text/html,application/xhtml+xml"}
-MISSING_TEXTS = ("This Facebook post is no longer available.",)
-LOGIN_TEXTS = ("You must log in to continue.", "Log in to Facebook", "Log into Facebook")
+__all__ = ["PAGE_HEADERS", "FacebookPlatform"]
 
 
-class FacebookPlatform(PlatformDefaults):
-    """:class:`~crawlers.platforms.base.Platform` for Facebook; ``token`` enables the oEmbed route."""
-
+class FacebookPlatform(MetaPlatform):
     name = "facebook"
     label = "Facebook"
-
-    def __init__(self, token: str | None = None) -> None:
-        self.token = token or None
-
-    def configured(self, settings: Mapping[str, Any]) -> Any:
-        """With ``RECEIPTS_META_TOKEN`` from the crawl's settings (the oEmbed route needs it)."""
-        return self.with_token(settings.get("RECEIPTS_META_TOKEN") or None)
-
-    def with_token(self, token: str | None) -> FacebookPlatform:
-        """The same platform with *token* (``RECEIPTS_META_TOKEN``) for the oEmbed route."""
-        return type(self)(token)
-
-    # ------------------------------------------------------------------ URL rules
-
-    def parse_url(self, url: str) -> PostRef | None:
-        parsed = urls.parse_post_url(url)
-        if parsed is None or parsed["post_id"] is None:
-            return None
-        return PostRef(
-            platform=self.name, post_id=parsed["post_id"], handle=parsed["handle"], url=url.strip()
-        )
-
-    def canonical_url(self, post_id: str, handle: str | None = None) -> str:
-        return urls.canonical_url(post_id, handle)
-
-    def parse_key(self, text: str) -> str | None:
-        return urls.parse_key(text)
-
-    def find_embeds(self, doc: etree._Element) -> list[Hit]:
-        return embeds.find_embeds(doc)
+    urls = urls
+    embeds = embeds
+    from_oembed = staticmethod(normalise.from_oembed)
+    from_page = staticmethod(normalise.from_plugin_page)
+    not_a_post = normalise.NotAPost
+    page_label = "plugin page"
+    missing_texts = ("This Facebook post is no longer available.",)
+    login_texts = ("You must log in to continue.", "Log in to Facebook", "Log into Facebook")
 
     def browser_page(self, post_id: str, handle: str | None = None) -> BrowserPage | None:
         try:
             url = urls.embed_url(post_id)
         except ValueError:
             return None
-        return BrowserPage(
-            url=url,
-            ready_selector="[data-testid='post_message'], ._1q3v",
-            screenshot_selector="[role='feed']",
-            missing_texts=MISSING_TEXTS,
-            login_texts=LOGIN_TEXTS,
-        )
-
-    # ------------------------------------------------------------------ fetching
+        return BrowserPage(url=url, ready_selector="[data-testid='post_message'], ._1q3v",
+                           screenshot_selector="[role='feed']", missing_texts=self.missing_texts,
+                           login_texts=self.login_texts)
 
     def routes(self, post_id: str, handle: str | None = None, token: str | None = None) -> list[FetchPlan]:
         """oEmbed when a token is known (*token* overrides the platform's), then the plugin page."""
@@ -81,53 +43,9 @@ class FacebookPlatform(PlatformDefaults):
             endpoint = graph.FACEBOOK_VIDEO_OEMBED if urls.is_video(post_id) else graph.FACEBOOK_POST_OEMBED
         except ValueError:
             return []
-        plans = []
-        token = token or self.token
-        if token:
-            plans.append(graph.oembed_plan(endpoint, urls.canonical_url(post_id), token))
-        plans.append(FetchPlan("embed_page", urls.embed_url(post_id), dict(PAGE_HEADERS)))
-        return plans
+        oembed = self.oembed_plan(endpoint, post_id, token=token)
+        return [*([oembed] if oembed else []), self.page_plan(urls.embed_url(post_id))]
 
-    def interpret(
-        self, plan: FetchPlan, post_id: str, status: int, headers: dict[str, str], body: bytes
-    ) -> FetchOutcome:
-        try:
-            urls.check(post_id)
-        except ValueError as exc:
-            return FetchOutcome(kind="error", error=str(exc))
-        if plan.route == "oembed":
-            return self._oembed(post_id, status, headers, body)
-        if plan.route == "embed_page":
-            return self._plugin_page(post_id, status, headers, body)
-        return FetchOutcome(kind="error", error=f"route {plan.route!r} is not handled by the Facebook client")
-
-    def _oembed(self, post_id: str, status: int, headers: Mapping[str, str], body: bytes) -> FetchOutcome:
-        data = graph.oembed_body(status, headers, body)
-        if isinstance(data, FetchOutcome):
-            return data
-        try:
-            post = from_oembed(data, post_id, fetched_at=datetime.now(UTC))
-        except NotAPost as exc:
-            return FetchOutcome(kind="error", error=f"oEmbed: {exc}")
-        return FetchOutcome(kind="post", post=post)
-
-    def _plugin_page(
-        self, post_id: str, status: int, headers: Mapping[str, str], body: bytes
-    ) -> FetchOutcome:
-        if status != 200:
-            return page_failure(status, headers, "plugin page")
-        doc = parse_html(body)
-        if doc is None:
-            return FetchOutcome(kind="error", error="plugin page: empty body")
-        notice = unavailable_notice(doc)
-        if notice:  # "may have been removed or the privacy settings … changed": not proof of a deletion
-            return FetchOutcome(kind="gone", status="unavailable", reason=f"plugin page: {notice}")
-        if login := has_text(doc, LOGIN_TEXTS):
-            return FetchOutcome(
-                kind="gone", status="unavailable", reason=f"plugin page: login wall ({login!r})"
-            )
-        try:
-            post = from_plugin_page(doc, post_id, fetched_at=datetime.now(UTC))
-        except NotAPost as exc:
-            return FetchOutcome(kind="gone", status="unavailable", reason=f"plugin page: {exc}")
-        return FetchOutcome(kind="post", post=post)
+    def page_notice(self, doc: etree._Element) -> str | None:
+        """The plugin's "may have been removed or the privacy settings … changed": not proof of a deletion."""
+        return normalise.unavailable_notice(doc)

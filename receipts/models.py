@@ -201,6 +201,7 @@ class Post(Model):
     reply_to_post_id: str | None = None
     reply_to_handle: str | None = None
     edit_ids: list[str] = Field(default_factory=list)
+    revision: str | None = None  # the platform's id of this version (Bluesky: the record's CID); a change is a new version
     is_edited: bool | None = None
     card: dict[str, Any] | None = None
     metrics: dict[str, int] = Field(default_factory=dict)

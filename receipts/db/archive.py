@@ -350,10 +350,15 @@ class Archive:
                 old = known.get(m.source_url)
                 if old is not None and m.sha256 is None:
                     m.sha256, m.content_type, m.bytes, m.status = old.sha256, old.content_type, old.bytes, old.status
-        if post.text is not None and (not post.versions or post.versions[-1].get("text") != post.text
-                                      or post.versions[-1].get("edit_ids") != post.edit_ids):
-            post.versions = [*post.versions, {"text": post.text, "edit_ids": post.edit_ids,
-                                              "seen_at": now, "capture_id": capture_id}]
+        last = post.versions[-1] if post.versions else None
+        if post.text is not None and (last is None or last.get("text") != post.text
+                                      or last.get("edit_ids") != post.edit_ids
+                                      or (post.revision is not None  # versions kept before revisions say nothing
+                                          and last.get("revision", post.revision) != post.revision)):
+            version = {"text": post.text, "edit_ids": post.edit_ids, "seen_at": now, "capture_id": capture_id}
+            if post.revision is not None:
+                version["revision"] = post.revision
+            post.versions = [*post.versions, version]
         doc = self._post_doc(post)
         doc["last_error"] = None
         self.posts.replace_one({"_id": post.id}, doc, upsert=True)

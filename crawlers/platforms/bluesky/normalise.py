@@ -341,6 +341,7 @@ def normalise_post_view(
         reply_to_post_id=parent.uri if parent is not None and parent.is_did else None,
         card=_card(embed),
         metrics=_metrics(view),
+        revision=_str(view.get("cid")),  # a new CID for the same URI is a new version of the record
         raw=bson_safe(raw if raw is not None else view),
         **times,
     )

@@ -142,3 +142,22 @@ def test_normaliser_is_total(junk: object) -> None:
         except PostFormatError:
             continue
         assert post.post_id == base["uri"]
+
+
+def test_a_new_cid_for_the_same_uri_is_a_new_version(receipts_env) -> None:
+    """The archive keeps each record CID it saw: the same URI answering with another CID (the record
+    was rewritten) appends a version; the same CID again does not."""
+    from receipts.db import get_database
+    from receipts.db.archive import Archive
+
+    archive = Archive(get_database())
+    first = view("davidharting_text")
+    rewritten = copy.deepcopy(first)
+    rewritten["cid"] = "bafyreib2rxk3rh6kzwq6z5q3gqxq7y5ja5e3c4g2c5x6qz4l3m2n5o6p7q"
+    rewritten["record"]["text"] = first["record"]["text"]  # same text: only the CID says it changed
+    for body, capture in ((first, "cap1"), (first, "cap2"), (rewritten, "cap3")):
+        archive.save_post(normalise_post_view(body), capture)
+    stored = archive.get_post(normalise_post_view(first).id)
+    assert [v.get("revision") for v in stored.versions] == [first["cid"], rewritten["cid"]]
+    assert [v["capture_id"] for v in stored.versions] == ["cap1", "cap3"]
+    assert stored.revision == rewritten["cid"] and stored.edited

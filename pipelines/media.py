@@ -53,7 +53,7 @@ from twisted.python.failure import Failure
 
 from crawlers.config import crawl_config
 from crawlers.items import PostItem
-from crawlers.platforms.x.media import parse_hls_master, parse_hls_media, resolution_from_url
+from crawlers.platforms.hls import parse_hls_master, parse_hls_media
 from pipelines.writer import get_writer
 from receipts.media_store import HLS_TYPE, MediaStore, StoredMedia, TempSink, clean_temp_dir
 from receipts.models import Media, MediaVariant, Post
@@ -139,8 +139,7 @@ def candidate_urls(media: Media) -> list[str]:
         mp4s = [v for v in media.variants if "mp4" in (v.content_type or "") and not v.url.endswith(".m3u8")]
 
         def rank(v: MediaVariant) -> tuple[int, int]:
-            res = (v.width, v.height) if v.width and v.height else resolution_from_url(v.url)
-            return ((res[0] * res[1]) if res else 0, v.bitrate or 0)
+            return ((v.width or 0) * (v.height or 0), v.bitrate or 0)  # sizes as the platform gave them
 
         urls += [v.url for v in sorted(mp4s, key=rank, reverse=True)]
     return list(dict.fromkeys(urls))

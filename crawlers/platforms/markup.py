@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from lxml import etree
+
+from crawlers.platforms.hits import Hit
 
 SKIP_TAGS = frozenset({
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "button",
@@ -97,3 +100,19 @@ def _tidy_lines(text: str) -> str:
     while result and not result[-1]:
         result.pop()
     return "\n".join(result)
+
+
+def claim_embeds(candidates: Iterable[etree._Element], read: Callable[[etree._Element], Hit | None]) -> list[Hit]:
+    """Each candidate (in document order) that *read* turns into a hit; a found embed claims its subtree,
+    so nothing inside it (the iframe a widget script put in a blockquote …) is another embed."""
+    hits: list[Hit] = []
+    claimed: set[etree._Element] = set()
+    for el in candidates:
+        if el in claimed or any(ancestor in claimed for ancestor in el.iterancestors()):
+            continue
+        hit = read(el)
+        if hit is not None:
+            hits.append(hit)
+            claimed.add(el)
+            claimed.update(el.iterdescendants())
+    return hits

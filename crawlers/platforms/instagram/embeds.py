@@ -16,6 +16,7 @@ from lxml import etree
 
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.instagram.urls import canonical_url, parse_post_url
+from crawlers.platforms.markup import claim_embeds
 from crawlers.platforms.meta.page import has_class, visible_text
 
 _CANDIDATES = etree.XPath(
@@ -78,14 +79,4 @@ def _iframe(el: etree._Element) -> Hit | None:
 
 def find_embeds(doc: etree._Element) -> list[Hit]:
     """Every Instagram embed in *doc*, in document order; nothing inside a found embed is another."""
-    hits: list[Hit] = []
-    claimed: set[etree._Element] = set()
-    for el in _CANDIDATES(doc):
-        if el in claimed or any(a in claimed for a in el.iterancestors()):
-            continue
-        hit = _blockquote(el) if el.tag == "blockquote" else _iframe(el)
-        if hit is not None:
-            hits.append(hit)
-            claimed.add(el)
-            claimed.update(el.iterdescendants())
-    return hits
+    return claim_embeds(_CANDIDATES(doc), lambda el: _blockquote(el) if el.tag == "blockquote" else _iframe(el))

@@ -14,6 +14,7 @@ import re
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.markup import claim_embeds
 from crawlers.platforms.mastodon.urls import canonical_url, parse_status_url
 
 
@@ -70,32 +71,23 @@ def _hit(el: etree._Element, src: str | None, variant: str) -> Hit | None:
 
 def find_embeds(doc: etree._Element) -> list[Hit]:
     """Every Mastodon embed in *doc*, in document order; an element inside a found embed is not another."""
-    hits: list[Hit] = []
-    claimed: set[etree._Element] = set()
-    for el in _CANDIDATES(doc):
-        if el in claimed or any(ancestor in claimed for ancestor in el.iterancestors()):
-            continue
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        classes = (el.get("class") or "").split()
-        hit: Hit | None = None
-        if tag == "blockquote":
-            hit = _hit(el, el.get("data-embed-url"), "mastodon-blockquote")
-            if hit is None:  # an older snippet may lack data-embed-url: the status link inside it
-                for a in el.iter("a"):
-                    hit = _hit(el, a.get("href"), "mastodon-blockquote")
-                    if hit is not None:
-                        break
-        elif tag == "iframe":
-            src = el.get("src") or el.get("data-src")
-            if "mastodon-embed" in classes or _has_embed_script_sibling(el):
-                parsed = parse_status_url(src or "")
-                if parsed is not None and parsed["embed"]:
-                    hit = _hit(el, src, "mastodon-iframe")
-        if hit is not None:
-            hits.append(hit)
-            claimed.add(el)
-            claimed.update(el.iterdescendants())
-    return hits
+    return claim_embeds(_CANDIDATES(doc), _read)
+
+
+def _read(el: etree._Element) -> Hit | None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag == "blockquote":
+        hit = _hit(el, el.get("data-embed-url"), "mastodon-blockquote")
+        if hit is None:  # an older snippet may lack data-embed-url: the status link inside it
+            hit = next((h for a in el.iter("a") if (h := _hit(el, a.get("href"), "mastodon-blockquote"))), None)
+        return hit
+    if tag == "iframe":
+        src = el.get("src") or el.get("data-src")
+        if "mastodon-embed" in (el.get("class") or "").split() or _has_embed_script_sibling(el):
+            parsed = parse_status_url(src or "")
+            if parsed is not None and parsed["embed"]:
+                return _hit(el, src, "mastodon-iframe")
+    return None
 
 
 # the rendered article: embed.js swaps the ≥4.3 blockquote for an iframe of ``https://HOST/@user/ID/embed``

@@ -13,6 +13,7 @@ import re
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.markup import claim_embeds
 from crawlers.platforms.meta.page import has_class
 from crawlers.platforms.threads.urls import canonical_url, parse_post_url
 
@@ -51,14 +52,4 @@ def _hit(el: etree._Element) -> Hit | None:
 
 def find_embeds(doc: etree._Element) -> list[Hit]:
     """Every Threads embed in *doc*, in document order; nothing inside a found embed is another."""
-    hits: list[Hit] = []
-    claimed: set[etree._Element] = set()
-    for el in _CANDIDATES(doc):
-        if el in claimed or any(a in claimed for a in el.iterancestors()):
-            continue
-        hit = _hit(el)
-        if hit is not None:
-            hits.append(hit)
-            claimed.add(el)
-            claimed.update(el.iterdescendants())
-    return hits
+    return claim_embeds(_CANDIDATES(doc), _hit)

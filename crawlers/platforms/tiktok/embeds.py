@@ -15,6 +15,7 @@ from __future__ import annotations
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
+from crawlers.platforms.markup import claim_embeds
 from crawlers.platforms.tiktok.urls import (
     canonical_url,
     handle_from_url,
@@ -83,14 +84,4 @@ def _iframe(el: etree._Element) -> Hit | None:
 
 def find_embeds(doc: etree._Element) -> list[Hit]:
     """Every TikTok embed in *doc*, in document order; the iframe embed.js puts inside a blockquote is not another."""
-    hits: list[Hit] = []
-    claimed: set[etree._Element] = set()
-    for el in _CANDIDATES(doc):
-        if el in claimed or any(ancestor in claimed for ancestor in el.iterancestors()):
-            continue
-        hit = _blockquote(el) if el.tag == "blockquote" else _iframe(el)
-        if hit is not None:
-            hits.append(hit)
-            claimed.add(el)
-            claimed.update(el.iterdescendants())
-    return hits
+    return claim_embeds(_CANDIDATES(doc), lambda el: _blockquote(el) if el.tag == "blockquote" else _iframe(el))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -21,10 +22,15 @@ from receipts.models import Article, Reference, sha256_hex
 
 from . import body as body_mod
 from .attribution import footer_attributions, quote_attributions
+from .cards import find_card_embeds
 from .dom import CssPaths, has_class_xpath, parse_html, tag_of
 from .links import find_bare_urls, find_links
 from .merge import merge_hits
 from .metadata import Metadata, extract_metadata
+from .placeholders import find_placeholder_embeds, post_anchors
+from .screenshots import find_screenshot_embeds
+from .state import StateEmbed, find_state_embeds
+from .unwrap import unwrap_placeholders
 
 __all__ = ["ArticleExtract", "extract_article"]
 
@@ -82,10 +88,17 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
     except Exception:  # noqa: BLE001
         log.exception("metadata extraction failed for %s", url)
         meta = Metadata(canonical_url=url)
+    unwrap_placeholders(doc)
     root = body_mod.find_content_root(doc)
 
     embeds, state_embeds = find_platform_embeds(doc)
     claimed = {h.element for h in embeds if h.element is not None}
+    anchors = post_anchors(doc)
+    for detector in (partial(find_card_embeds, anchors), partial(find_screenshot_embeds, anchors),
+                     partial(find_placeholder_embeds, doc)):  # each skips what the ones before claimed
+        found = detector(claimed)
+        embeds.extend(found)
+        claimed |= {h.element for h in found if h.element is not None}
     links = find_links(doc, claimed)
     foreign = [el for el in SOCIAL_EMBED_MARKUP(doc) if isinstance(el.tag, str)]
     foreign_links = [a for a in root.iter("a") if _foreign_href(a.get("href"))]
@@ -100,12 +113,13 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
         _place_element_hit(hit, body, root, order, paths)
 
     dom_ids = {(h.platform, h.post_id) for h in embeds if h.post_id}
-    for hit in state_embeds:
+    for found in _state_embeds(doc, url, meta.canonical_url, state_embeds):
+        hit = found.hit
         if (hit.platform, hit.post_id) in dom_ids:
             continue
         _place_element_hit(hit, body, root, order, paths)
-        hit.in_body = True
-        hit.offsets = _find_text(text, hit.displayed_text)
+        hit.in_body = found.ownership != "foreign"  # another article's state is page chrome
+        hit.offsets = _find_text(text, hit.displayed_text) if hit.in_body else None
         if hit.offsets:
             hit.paragraph_index = body.paragraph_index(hit.offsets[0])
         embeds.append(hit)
@@ -129,6 +143,15 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
         published_at=meta.published_at, modified_at=meta.modified_at, language=meta.language,
         body_text=text, references=references,
     )
+
+
+def _state_embeds(doc: etree._Element, url: str, canonical: str | None, scanned: list[Hit]) -> list[StateEmbed]:
+    """The JSON state's embeds with their owner; those only the platforms' text scans found (state that is
+    not strict JSON) are of unknown owner."""
+    found = find_state_embeds(doc, url, canonical)
+    keys = {(s.hit.platform, s.hit.post_id) for s in found}
+    found.extend(StateEmbed(h, "unknown") for h in scanned if (h.platform, h.post_id) not in keys)
+    return found
 
 
 def _place_element_hit(hit: Hit, body: body_mod.BodyText, root: etree._Element,

@@ -24,7 +24,13 @@ def _location(hit: Hit) -> Location:
                     url=hit.url or hit.media_url, variant=hit.variant)
 
 
+def _shown(text: str | None) -> str | None:
+    """Displayed text as one line: ``<br>`` and paragraph breaks read as spaces (entities are decoded)."""
+    return " ".join(text.split()) or None if text else None
+
+
 def _reference(hit: Hit) -> Reference:
+    hit.displayed_text = _shown(hit.displayed_text)
     location = _location(hit)
     unresolved = hit.post_id is None and hit.kind != "media_link"
     return Reference(

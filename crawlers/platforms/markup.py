@@ -102,6 +102,30 @@ def _tidy_lines(text: str) -> str:
     return "\n".join(result)
 
 
+_TEXT_TOKEN = re.compile(r"(?:^|[-_])(?:text|body|content|message|status)(?:$|[-_])", re.IGNORECASE)
+_NOT_TEXT_TOKEN = re.compile(r"header|author|name|handle|meta|footer|date|user|avatar|count", re.IGNORECASE)
+_COUNTS = re.compile(r"^[\d.,]+\s*[KkMm]?\s*\w{0,12}$|^\d[\d.,]*\s*[KkMm]?$")
+
+
+def card_text(card: etree._Element, handle: str | None) -> str | None:
+    """The post's text in a card a site rendered itself: its ``…-text``/``…-body`` box, else the first line
+    that is not the author, the date or the counts."""
+    for el in card.iterdescendants():
+        tokens = class_tokens(el)
+        if (any(_TEXT_TOKEN.search(t) for t in tokens) and not any(_NOT_TEXT_TOKEN.search(t) for t in tokens)
+                and tag_of(el) not in ("img", "a")):
+            text = element_lines(el)
+            if text:
+                return text
+    at = f"@{handle.lower()}" if handle else None
+    for line in element_lines(card).split("\n"):
+        words = line.split()
+        if len(words) < 3 or _COUNTS.match(line) or (at and at in line.lower() and len(words) <= 6):
+            continue
+        return line
+    return None
+
+
 def claim_embeds(candidates: Iterable[etree._Element], read: Callable[[etree._Element], Hit | None]) -> list[Hit]:
     """Each candidate (in document order) that *read* turns into a hit; a found embed claims its subtree,
     so nothing inside it (the iframe a widget script put in a blockquote …) is another embed."""

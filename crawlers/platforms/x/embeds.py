@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from crawlers.platforms.hits import Hit
-from crawlers.platforms.markup import class_tokens, element_lines, has_class_xpath, tag_of
+from crawlers.platforms.markup import card_text, class_tokens, element_lines, has_class_xpath, tag_of
 from crawlers.platforms.x.urls import (
     embed_iframe_id,
     is_pic_link,
@@ -37,6 +37,8 @@ _CANDIDATES = etree.XPath(" | ".join([
     f"//figure[{_cls('wp-block-embed-twitter')} or {_cls('is-provider-twitter')}]",
     "//*[@data-component-name='Twitter2ToDOM']",
     f"//div[{_cls('twitter-embed')}][@data-attrs]",
+    # custom elements of privacy/two-click embed libraries: <embetty-tweet status="ID">, <lite-tweet tweetid=…>
+    "//*[contains(local-name(), '-') and contains(local-name(), 'tweet')]",
 ]))
 _INNER_EMBED = etree.XPath(
     f".//blockquote[{_cls('twitter-tweet')} or {_cls('twitter-video')} or @data-tweetid]"
@@ -215,13 +217,31 @@ def _substack(el: etree._Element) -> Hit | None:
         value = data.get(key)
         return value.strip() or None if isinstance(value, str) else None
 
+    shown = text("full_text") or card_text(el, parsed["handle"])  # the 2026 markup keeps no data-attrs
     return Hit(kind="embed", post_id=parsed["id"], url=url, element=el, variant="substack",
                handle=text("username") or parsed["handle"], display_name=text("name"),
-               displayed_text=text("full_text"), displayed_date=text("date"))
+               displayed_text=shown, displayed_date=text("date"))
+
+
+def _custom_element(el: etree._Element) -> Hit | None:
+    for attr in ("status", "tweet-id", "tweetid", "data-tweet-id", "data-id", "id", "data-status"):
+        value = (el.get(attr) or "").strip()
+        if _DIGITS.match(value):
+            pid = value.lstrip("0") or "0"
+            return Hit(kind="embed", post_id=pid, element=el, variant=tag_of(el),
+                       url=f"https://x.com/i/web/status/{pid}")
+        parsed = _status(value) if value.startswith(("http", "//")) else None
+        if parsed:
+            return Hit(kind="embed", post_id=parsed["id"], handle=parsed["handle"], element=el, url=value,
+                       variant=tag_of(el))
+    inner = el.find(".//blockquote")
+    return _blockquote(inner) if inner is not None else None
 
 
 def _read(el: etree._Element) -> Hit | None:
     tag = tag_of(el)
+    if "-" in tag and "tweet" in tag:
+        return _custom_element(el)
     if el.get("data-component-name") == "Twitter2ToDOM" or (
             "twitter-embed" in class_tokens(el) and el.get("data-attrs")):
         return _substack(el)

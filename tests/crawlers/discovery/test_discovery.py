@@ -62,7 +62,7 @@ TEXT_EMBEDS = [
     ("02_blockquote_data-width_dnt_in_wp-block-embed-twitter.html", "1721144944059118002",
      "blockquote.twitter-tweet", "Kanthan2030", "S.L. Kanthan",
      "💥Wow! Iranian drone gets close to US aircraft carrier — USS Eisenhower — and captures an amazing "
-     "footage.\n\nHow hard would it be",
+     "footage. How hard would it be",
      "the old rules of power balance are valid no more… pic.twitter.com/DS8DqPhUud", "November 5, 2023"),
     ("03_blockquote_data-conversation_none.html", "1720051618949775429", "blockquote.twitter-tweet",
      "JonathanEilbeck", "Jonathan Eilbeck", "Sir, Hannah Waddingham is in another Christmas advert",
@@ -75,7 +75,7 @@ TEXT_EMBEDS = [
      "26. Mai 2019"),
     ("09_blockquote_data-cmp-hide_consent.html", "1720918522082078752", "blockquote.cmp-consent", "elonmusk",
      "Elon Musk", "Provided our vehicle AI computer is able to run the model",
-     "compute on Earth.\nEven in a robotaxi future, the cars will only be used for ~1/3 of hours/week, "
+     "compute on Earth. Even in a robotaxi future, the cars will only be used for ~1/3 of hours/week, "
      "leaving 2/3 for distributed inference, like SETI.", "November 4, 2023"),
     ("11_blockquote_td-script-src.html", "1522266202730639361", "blockquote.twitter-tweet", "Raulramirezpy",
      "Raúl Ramírez Bogado", "El Tribunal de Apelación rechazó el pedido",
@@ -87,7 +87,7 @@ TEXT_EMBEDS = [
      "ucbethuel", "Uchenna Bethel Orji", "So glad to be selected as @cowrywise ambassador",
      "#cowrywise #graduate #Ambassadorprogram #ucbethuel", "December 8, 2025"),
     ("15_oembed_html_x_com_omit_script_2026.html", "2102808325742322002", "blockquote.twitter-tweet",
-     "OpenAI", "OpenAI", "We heard you loud and clear. ChatGPT Voice can now:\n\n- Use plugins like your email",
+     "OpenAI", "OpenAI", "We heard you loud and clear. ChatGPT Voice can now: - Use plugins like your email",
      "tackle complex tasks in… pic.twitter.com/zRjjCMxpuW", "September 23, 2026"),
     ("16_oembed_html_twitter_com_2024.html", "1797170834429313181", "blockquote.twitter-tweet",
      "dieworkwear", "derek guy", "If you have a large seat—which is the polite tailoring term for \"ass\"—",
@@ -111,7 +111,7 @@ def test_text_embed(name: str, post_id: str, variant: str, handle: str, display_
     # the embed's text is part of the body, and the offsets cover it
     assert ref.offsets is not None
     span = ex.body_text[ref.offsets[0]:ref.offsets[1]]
-    assert span.startswith(start.split("\n")[0])
+    assert " ".join(span.split()).startswith(start)  # the body keeps the line breaks the text reads as spaces
     assert ref.locations[0].css_path is not None and ref.locations[0].css_path.endswith("blockquote")
     assert ref.locations[0].url is not None and post_id in ref.locations[0].url
 
@@ -454,7 +454,7 @@ def test_seed_embed() -> None:
     assert rupar.displayed_text is not None
     assert rupar.displayed_text.startswith("REPORTER: You have focused on what Ukraine is giving up.")
     assert rupar.displayed_text.endswith("pic.twitter.com/8KqMe7ohG3")
-    assert "\n\nHEGSETH: Um." in rupar.displayed_text
+    assert "make? HEGSETH: Um." in rupar.displayed_text  # <br><br> reads as a space (issue 13)
     _seed_common(ex)
     for ref in ex.references:
         assert_offsets(ex, ref)

@@ -150,6 +150,7 @@ class Settings:
     tsa_urls: tuple[str, ...] = DEFAULT_TSA_URLS  # RFC 3161 authorities asked in turn; empty: none
     tsa_ca_file: Path | None = None  # PEM roots trusted for TSA tokens; None: the system's store
     tsa_timeout: float = 10.0  # seconds per TSA request
+    tsa_retry: float = 300.0  # first wait before a pending timestamp is asked for again (doubles, ≤ 6h)
     signing_key: str | None = None  # WACZ signing key: PEM text or a PEM file path; None: generated
 
     @property
@@ -220,6 +221,7 @@ def get_settings() -> Settings:
         tsa_urls=_tsa_urls(),
         tsa_ca_file=Path(ca).expanduser() if (ca := _env("RECEIPTS_TSA_CA_FILE")) else None,
         tsa_timeout=_float("RECEIPTS_TSA_TIMEOUT", Settings.tsa_timeout),
+        tsa_retry=parse_duration(_env("RECEIPTS_TSA_RETRY", "5m") or "5m"),
         signing_key=_env("RECEIPTS_SIGNING_KEY"),
     )
 

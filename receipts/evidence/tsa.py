@@ -57,11 +57,12 @@ class TsaConfig:
     allow_private: bool = False
     user_agent: str = Settings.user_agent
     timeout: float = Settings.tsa_timeout
+    retry: float = Settings.tsa_retry
 
     @classmethod
     def from_settings(cls, s: Settings) -> TsaConfig:
         return cls(urls=s.tsa_urls, origin_map=s.origin_map, allow_private=s.allow_private,
-                   user_agent=s.user_agent, timeout=s.tsa_timeout)
+                   user_agent=s.user_agent, timeout=s.tsa_timeout, retry=s.tsa_retry)
 
 
 def _check_target(url: str, config: TsaConfig) -> str:

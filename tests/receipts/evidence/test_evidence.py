@@ -245,7 +245,8 @@ def test_verify_catches_one_changed_byte_in_the_warc(env: ReceiptsEnv, crawl: di
 
     proc = env.run("verify", "--json")
     assert proc.returncode == 1
-    result = json.loads(proc.stdout)
+    result = json.loads(proc.stdout.splitlines()[-1])  # one line per object, then the summary
+    assert result["kind"] == "summary"
     kinds = {(m["kind"], m["name"].split(" ")[-1]) for m in result["mismatches"]}
     assert ("warc-file", path.name) in kinds
     assert ("warc-record", cap["warc_record_id"]) in kinds

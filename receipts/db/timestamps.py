@@ -4,12 +4,15 @@
 exported WACZ). Fields: ``subject`` (``{"kind": "warc" | "wacz", "name": …}``), ``status``
 (``pending`` until one authority answered, then ``stamped``), ``attempts``, ``next_try_at``,
 ``last_error``, and ``tokens``: per authority ``tsa_url``, ``gen_time``, ``serial`` (decimal
-string), ``policy``, ``token`` (the DER ``TimeStampResp`` bytes) and ``chain`` (PEM certificates
-the token carries). Documents are written whole (nx-27017 turns a ``$set`` datetime into a string).
+string), ``policy``, ``token`` (the DER ``TimeStampResp``, stored base64: nx-27017 cannot keep
+bytes inside arrays) and ``chain`` (PEM certificates the token carries); a WACZ signature's
+document keeps the signed bytes in ``message`` (base64) for a retry. Documents are written whole
+(nx-27017 turns a ``$set`` datetime into a string). The functions here take and return bytes.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -29,9 +32,20 @@ def _read(doc: dict[str, Any] | None) -> dict[str, Any] | None:
             doc[key] = as_utc(doc[key])
     for token in doc.get("tokens") or []:
         token["gen_time"] = as_utc(token.get("gen_time"))
-        if token.get("token") is not None:
-            token["token"] = bytes(token["token"])
+        if isinstance(token.get("token"), str):
+            token["token"] = base64.b64decode(token["token"])
+    if isinstance(doc.get("message"), str):
+        doc["message"] = base64.b64decode(doc["message"])
     return doc
+
+
+def _stored(doc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    out["tokens"] = [{**t, "token": base64.b64encode(t["token"]).decode() if isinstance(t.get("token"), bytes)
+                      else t.get("token")} for t in doc.get("tokens") or []]
+    if isinstance(doc.get("message"), bytes):
+        out["message"] = base64.b64encode(doc["message"]).decode()
+    return out
 
 
 def timestamp_doc(archive: Archive, digest: str) -> dict[str, Any] | None:
@@ -60,10 +74,11 @@ def pending_timestamps(archive: Archive, now: datetime, limit: int = 50) -> list
 
 def insert_timestamp(archive: Archive, doc: dict[str, Any]) -> bool:
     """Insert *doc* unless its digest already has one; True when inserted."""
-    result = archive.db[TIMESTAMPS].update_one({"_id": doc["_id"]}, {"$setOnInsert": {k: v for k, v in doc.items() if k != "_id"}}, upsert=True)
+    fields = {k: v for k, v in _stored(doc).items() if k != "_id"}
+    result = archive.db[TIMESTAMPS].update_one({"_id": doc["_id"]}, {"$setOnInsert": fields}, upsert=True)
     return result.upserted_id is not None
 
 
 def put_timestamp(archive: Archive, doc: dict[str, Any]) -> None:
     """Write (insert or replace) a timestamp document by its ``_id``."""
-    archive.db[TIMESTAMPS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    archive.db[TIMESTAMPS].replace_one({"_id": doc["_id"]}, _stored(doc), upsert=True)

@@ -119,11 +119,15 @@ def retry_pending(archive: Archive, config: TsaConfig, warc_dir: Path, now: date
         return counts
     now = now or utcnow()
     for doc in pending_timestamps(archive, now):
-        data, problem = _subject_bytes(doc, warc_dir)
-        if data is None:
-            doc.update(status="failed", last_error=problem, updated_at=now, next_try_at=None)
-        else:
-            doc = _attempt(doc, data, config, now)
+        try:
+            data, problem = _subject_bytes(doc, warc_dir)
+            if data is None:
+                doc.update(status="failed", last_error=problem, updated_at=now, next_try_at=None)
+            else:
+                doc = _attempt(doc, data, config, now)
+        except OSError as exc:  # an unreadable file: try again later, keep going with the others
+            doc.update(last_error=f"{type(exc).__name__}: {exc}"[:300], updated_at=now,
+                       next_try_at=now + timedelta(seconds=RETRY_CAP))
         put_timestamp(archive, doc)
         counts[doc["status"]] = counts.get(doc["status"], 0) + 1
     return counts

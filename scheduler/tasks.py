@@ -91,9 +91,11 @@ def retry_timestamps() -> dict[str, int]:
     from receipts.evidence.timestamps import retry_pending
     from receipts.evidence.tsa import TsaConfig
     from receipts.settings import get_settings
+    from scheduler import daemon
 
     settings = get_settings()
-    return retry_pending(_archive(), TsaConfig.from_settings(settings), settings.warc_dir)
+    return retry_pending(_archive(), TsaConfig.from_settings(settings), settings.warc_dir,
+                         should_stop=lambda: daemon._current is None or daemon._current.draining)
 
 
 @survives_outages

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -112,13 +113,20 @@ def _subject_bytes(doc: dict[str, Any], warc_dir: Path) -> tuple[bytes | None, s
     return data, None
 
 
-def retry_pending(archive: Archive, config: TsaConfig, warc_dir: Path, now: datetime | None = None) -> dict[str, int]:
-    """Ask again for every pending timestamp that is due; counts of ``stamped``, ``pending``, ``failed``."""
+def retry_pending(archive: Archive, config: TsaConfig, warc_dir: Path, now: datetime | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> dict[str, int]:
+    """Ask again for the pending timestamps that are due; counts of ``stamped``, ``pending``, ``failed``.
+
+    A run ends at the first document no TSA answered for (the rest wait for the next run, so an
+    outage costs one round of timeouts per run), or when *should_stop* says so (the daemon drains).
+    """
     counts = {"stamped": 0, "pending": 0, "failed": 0}
     if not config.urls:
         return counts
     now = now or utcnow()
     for doc in pending_timestamps(archive, now):
+        if should_stop is not None and should_stop():
+            break
         try:
             data, problem = _subject_bytes(doc, warc_dir)
             if data is None:
@@ -130,4 +138,6 @@ def retry_pending(archive: Archive, config: TsaConfig, warc_dir: Path, now: date
                        next_try_at=now + timedelta(seconds=RETRY_CAP))
         put_timestamp(archive, doc)
         counts[doc["status"]] = counts.get(doc["status"], 0) + 1
+        if doc["status"] == "pending":
+            break
     return counts

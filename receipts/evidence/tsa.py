@@ -92,7 +92,8 @@ def request_token(url: str, data: bytes, config: TsaConfig) -> bytes:
     target = _check_target(url, config)
     headers = {"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE, "User-Agent": config.user_agent}
     try:
-        with httpx.Client(timeout=config.timeout, follow_redirects=False) as client:
+        timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 5.0))
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             reply = client.post(target, content=request.as_bytes(), headers=headers)
     except httpx.HTTPError as exc:
         raise TsaError(f"{url}: {type(exc).__name__}: {exc}"[:300]) from exc

@@ -93,3 +93,30 @@ def test_an_unusable_signing_key_is_refused(tmp_path: Path) -> None:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
     with pytest.raises(SigningError, match="P-256 or P-384"):
         load_signing_key(_settings(tmp_path, other))
+
+
+def test_tsa_settings_default_pair_empty_disables_and_crawler_settings_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrapy.settings import Settings as ScrapySettings
+
+    from pipelines.evidence import tsa_config
+    from receipts.settings import DEFAULT_TSA_URLS, get_settings, reset_settings
+
+    monkeypatch.delenv("RECEIPTS_TSA_URLS", raising=False)
+    monkeypatch.delenv("RECEIPTS_TSA_CA_FILE", raising=False)
+    reset_settings()
+    try:
+        assert get_settings().tsa_urls == DEFAULT_TSA_URLS and get_settings().tsa_ca_file is None
+        assert all(u.startswith(("https://", "http://")) for u in DEFAULT_TSA_URLS) and len(DEFAULT_TSA_URLS) == 2
+        monkeypatch.setenv("RECEIPTS_TSA_URLS", "")
+        monkeypatch.setenv("RECEIPTS_TSA_CA_FILE", "/etc/receipts/tsa-roots.pem")
+        reset_settings()
+        assert get_settings().tsa_urls == () and str(get_settings().tsa_ca_file) == "/etc/receipts/tsa-roots.pem"
+        assert tsa_config(ScrapySettings()).urls == ()  # absent from the crawler's settings: the environment's
+        crawler = ScrapySettings({"RECEIPTS_TSA_URLS": "https://a.example/tsr, https://b.example/tsr",
+                                  "RECEIPTS_ORIGIN_MAP": {"https://a.example": "http://127.0.0.1:9"},
+                                  "RECEIPTS_ALLOW_PRIVATE": False, "USER_AGENT": "Receipts/test"})
+        config = tsa_config(crawler)
+        assert config.urls == ("https://a.example/tsr", "https://b.example/tsr")
+        assert config.origin_map == {"https://a.example": "http://127.0.0.1:9"} and config.user_agent == "Receipts/test"
+    finally:
+        reset_settings()

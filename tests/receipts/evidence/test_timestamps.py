@@ -297,3 +297,34 @@ def test_an_unreachable_tsa_leaves_pending_and_the_daemon_completes_it(nx: Any, 
     proc = renv.run("verify", "--json")
     assert proc.returncode == 0, proc.stdout
     assert [o["ok"] for o in _json_lines(proc) if o["kind"] == "timestamp"] == [True]
+
+
+def test_a_recovered_warc_is_queued_and_stamped_by_the_retry(receipts_env: ReceiptsEnv, tsa: LocalTSA,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from receipts.db import get_database
+    from receipts.db.archive import Archive
+    from receipts.evidence.recover import recover_interrupted
+    from receipts.evidence.timestamps import retry_pending
+    from receipts.evidence.tsa import TsaConfig
+    from receipts.models import Crawl
+    from receipts.settings import get_settings, reset_settings
+
+    monkeypatch.setenv("RECEIPTS_TSA_URLS", TSA_URL)
+    monkeypatch.setenv("RECEIPTS_ORIGIN_MAP", json.dumps(tsa.origin_map("https://tsa.receipts.test")))
+    reset_settings()
+    archive = Archive(get_database())
+    archive.start_crawl(Crawl(id="crdead0001"))
+    warc_dir = receipts_env.data_dir / "warc"
+    warc_dir.mkdir()
+    whole = gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n\r\n")
+    (warc_dir / "crdead0001.warc.gz").write_bytes(whole + gzip.compress(b"cut off")[:9])  # a torn last member
+    assert recover_interrupted(archive, warc_dir) == ["crdead0001"]
+    stamp_id = f"sha256:{_sha(whole)}"
+    doc = receipts_env.db["timestamps"].find_one({"_id": stamp_id})
+    assert doc["status"] == "pending" and doc["attempts"] == 0  # queued: no request on the recovery path
+    before = tsa.requests
+    counts = retry_pending(archive, TsaConfig.from_settings(get_settings()), warc_dir)
+    assert counts["stamped"] == 1 and tsa.requests == before + 1
+    assert receipts_env.db["timestamps"].find_one({"_id": stamp_id})["status"] == "stamped"

@@ -3,7 +3,9 @@
 On ``spider_opened`` it opens ``RECEIPTS_DATA_DIR/warc/<crawl_id>.warc.gz`` and hooks into the
 crawl's :class:`~pipelines.writer.ArchiveWriter`; every capture gets its records (and its
 ``warc_file`` / ``warc_record_id``) before it is stored. On ``spider_closed`` the file is closed,
-its sha256 recorded in the ``warcs`` collection and its name added to the crawl's ``warc_files``.
+its sha256 recorded in the ``warcs`` collection and its name added to the crawl's ``warc_files``;
+then every TSA in ``RECEIPTS_TSA_URLS`` is asked for an RFC 3161 token over it (an unreachable one
+leaves the timestamp ``pending`` for the daemon to retry; the crawl is not held up or failed).
 """
 
 from __future__ import annotations
@@ -13,13 +15,39 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from crawlers.config import crawl_config
 from pipelines.writer import get_writer
+from receipts.evidence.timestamps import stamp_file
+from receipts.evidence.tsa import TsaConfig
 from receipts.evidence.warc import CrawlWarc, warc_name
 from receipts.models import Capture
+from receipts.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+
+def tsa_config(settings: BaseSettings) -> TsaConfig:
+    """The TSA settings from the crawler's settings.
+
+    ``RECEIPTS_TSA_*`` are read from ``crawler.settings`` when present (``-s RECEIPTS_TSA_URLS=…``);
+    ``crawlers.config.settings_keys`` does not write them yet, so absent keys fall back to the
+    process settings (the same environment the crawl settings were built from).
+    """
+    process = get_settings()
+    raw = settings.get("RECEIPTS_TSA_URLS")
+    if raw is None:
+        urls = process.tsa_urls
+    elif isinstance(raw, str):
+        urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    else:
+        urls = tuple(str(u).strip() for u in raw if str(u).strip())
+    return TsaConfig(urls=urls, origin_map=dict(settings.getdict("RECEIPTS_ORIGIN_MAP")),
+                     allow_private=settings.getbool("RECEIPTS_ALLOW_PRIVATE"),
+                     user_agent=settings.get("USER_AGENT") or process.user_agent,
+                     timeout=settings.getfloat("RECEIPTS_TSA_TIMEOUT", process.tsa_timeout),
+                     retry=settings.getfloat("RECEIPTS_TSA_RETRY", process.tsa_retry))
 
 
 class EvidenceExtension:
@@ -72,3 +100,8 @@ class EvidenceExtension:
         crawl = archive.get_crawl(warc.crawl_id)
         if crawl is not None and warc.name not in crawl.warc_files:
             archive.update_crawl(warc.crawl_id, {"warc_files": [*crawl.warc_files, warc.name]})
+        try:
+            stamp_file(archive, warc.path, {"kind": "warc", "name": warc.name, "crawl_id": warc.crawl_id},
+                       tsa_config(self.crawler.settings))
+        except Exception:  # a timestamp never fails the crawl (the daemon's retry finds no document, though)
+            log.exception("timestamping %s failed", warc.name)

@@ -87,6 +87,17 @@ def _origin_map() -> dict[str, str]:
     return {k.rstrip("/").lower(): v.rstrip("/") for k, v in data.items()}
 
 
+DEFAULT_TSA_URLS = ("https://freetsa.org/tsr", "http://timestamp.digicert.com")
+
+
+def _tsa_urls() -> tuple[str, ...]:
+    """``RECEIPTS_TSA_URLS``: unset gives the public default pair; set but empty disables timestamps."""
+    raw = os.environ.get("RECEIPTS_TSA_URLS")
+    if raw is None:
+        return DEFAULT_TSA_URLS
+    return tuple(u.strip() for u in raw.split(",") if u.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     mongodb_uri: str | None
@@ -135,6 +146,12 @@ class Settings:
     api_header_timeout: float = 10.0  # seconds for a request's head to arrive whole
     api_body_timeout: float = 30.0  # seconds for a request's body to arrive whole
     api_max_connections: int = 256  # open connections (and running requests) before 503s
+    # -- evidence that holds up (issue 14) --
+    tsa_urls: tuple[str, ...] = DEFAULT_TSA_URLS  # RFC 3161 authorities asked in turn; empty: none
+    tsa_ca_file: Path | None = None  # PEM roots trusted for TSA tokens; None: the system's store
+    tsa_timeout: float = 10.0  # seconds per TSA request
+    tsa_retry: float = 300.0  # first wait before a pending timestamp is asked for again (doubles, ≤ 6h)
+    signing_key: str | None = None  # WACZ signing key: PEM text or a PEM file path; None: generated
 
     @property
     def warc_dir(self) -> Path:
@@ -200,6 +217,12 @@ def get_settings() -> Settings:
         api_header_timeout=_float("RECEIPTS_API_HEADER_TIMEOUT", Settings.api_header_timeout),
         api_body_timeout=_float("RECEIPTS_API_BODY_TIMEOUT", Settings.api_body_timeout),
         api_max_connections=_int("RECEIPTS_API_MAX_CONNECTIONS", Settings.api_max_connections),
+        # -- evidence that holds up (issue 14) --
+        tsa_urls=_tsa_urls(),
+        tsa_ca_file=Path(ca).expanduser() if (ca := _env("RECEIPTS_TSA_CA_FILE")) else None,
+        tsa_timeout=_float("RECEIPTS_TSA_TIMEOUT", Settings.tsa_timeout),
+        tsa_retry=parse_duration(_env("RECEIPTS_TSA_RETRY", "5m") or "5m"),
+        signing_key=_env("RECEIPTS_SIGNING_KEY"),
     )
 
 

@@ -40,7 +40,8 @@ APS_COLLECTION = "apscheduler_jobs"
 SOURCE_JOB_PREFIX = "source:"
 SYSTEM_JOBS = {"recheck-sweep": "scheduler.tasks:recheck_sweep",
                "webhooks": "scheduler.tasks:deliver_webhooks",
-               "sources-sync": "scheduler.tasks:sync_sources"}
+               "sources-sync": "scheduler.tasks:sync_sources",
+               "timestamps": "scheduler.tasks:retry_timestamps"}
 MAX_DRAIN_SECONDS = 25.0
 
 _current: Daemon | None = None

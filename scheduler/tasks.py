@@ -86,6 +86,19 @@ def deliver_webhooks() -> dict[str, int]:
 
 
 @survives_outages
+def retry_timestamps() -> dict[str, int]:
+    """Ask the TSAs again for pending RFC 3161 timestamps (issue 14)."""
+    from receipts.evidence.timestamps import retry_pending
+    from receipts.evidence.tsa import TsaConfig
+    from receipts.settings import get_settings
+    from scheduler import daemon
+
+    settings = get_settings()
+    return retry_pending(_archive(), TsaConfig.from_settings(settings), settings.warc_dir,
+                         should_stop=lambda: daemon._current is None or daemon._current.draining)
+
+
+@survives_outages
 def sync_sources() -> None:
     from scheduler import daemon
 

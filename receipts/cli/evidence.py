@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,25 +13,36 @@ from receipts.cli.common import fail, open_archive
 
 def verify(
     article: Annotated[str | None, typer.Option("--article", help="Only this article's evidence.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    wacz: Annotated[list[Path] | None, typer.Option(
+        "--wacz", help="Check this WACZ package (repeatable); alone, nothing in the archive is checked.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per object checked, then a summary line.")] = False,
 ) -> None:
-    """Recompute every stored hash (media, capture bodies, WARC files and records); exit 1 on any mismatch."""
-    from receipts.evidence.verify import verify_archive
+    """Recompute every stored hash (media, capture bodies, WARC files and records), check every RFC 3161
+    timestamp token and WACZ signature; exit 1 on any mismatch."""
+    from receipts.evidence.proofs import verify_wacz
+    from receipts.evidence.verify import VerifyReport, verify_archive
 
     try:
-        report = verify_archive(open_archive(), article)
+        report = verify_archive(open_archive(), article) if (article or not wacz) else VerifyReport()
     except LookupError as exc:
         fail(str(exc))
         return
+    for path in wacz or []:
+        verify_wacz(path, report)
     if as_json:
-        typer.echo(json.dumps(report.to_json()))
+        for obj in report.objects:
+            typer.echo(json.dumps(obj, default=str))
+        typer.echo(json.dumps({"kind": "summary", **report.to_json()}))
     else:
         for mismatch in report.mismatches:
             typer.echo(f"MISMATCH {mismatch}")
         c = report.counts
+        proofs = (f", {c['timestamp_tokens']} timestamp tokens"
+                  + (f" ({c['timestamps_pending']} timestamps pending)" if c["timestamps_pending"] else "")
+                  + (f", {c['wacz_files']} WACZ files, {c['wacz_signatures']} signatures" if c["wacz_files"] else ""))
         typer.echo(f"{'FAILED' if report.mismatches else 'ok'}: {c['media_files']} media files, "
                    f"{c['body_files']} capture bodies, {c['warc_files']} WARC files, {c['warc_records']} WARC records"
-                   + (f", {len(report.mismatches)} mismatches" if report.mismatches else ""))
+                   + proofs + (f", {len(report.mismatches)} mismatches" if report.mismatches else ""))
     if not report.ok:
         raise typer.Exit(1)
 

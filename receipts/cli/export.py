@@ -34,16 +34,26 @@ def export_wacz(
     article: Annotated[str, typer.Option("--article", help="The article URL (as crawled, or canonical).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The .wacz file to write.")],
 ) -> None:
-    """Pack one article's captures (article, posts, short links, media, resources) into a WACZ 1.1."""
+    """Pack one article's captures (article, posts, short links, media, resources) into a signed WACZ 1.1."""
+    from receipts.evidence.signing import SigningError
     from receipts.evidence.wacz import export_wacz as write_wacz
 
     try:
         summary = write_wacz(open_archive(), article, output)
-    except LookupError as exc:
+    except (LookupError, SigningError) as exc:
         fail(str(exc))
         return
     typer.echo(f"wrote {summary.path} ({summary.bytes} bytes): {summary.captures} captures, "
                f"{summary.records_copied} record groups, {summary.pages} pages")
+    key = summary.signing_key
+    if key is not None:
+        if key.generated:
+            typer.echo(f"generated a WACZ signing key at {key.source} (keep it; set RECEIPTS_SIGNING_KEY to use "
+                       f"another). Its public half, to publish:\n{key.public_pem.rstrip()}", err=True)
+        stamp = {"stamped": "timestamped", "pending": "timestamp pending (the daemon retries)"}.get(
+            summary.signature_timestamp or "", "not timestamped (RECEIPTS_TSA_URLS is empty)")
+        typer.echo(f"signed by {summary.signed_by} ({key.source}); signature {stamp}; "
+                   f"{summary.warc_tokens} WARC timestamp tokens packed")
     if summary.captures_without_warc:
         typer.echo(f"note: {summary.captures_without_warc} captures predate WARC writing and are not in the package",
                    err=True)

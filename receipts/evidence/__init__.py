@@ -12,6 +12,10 @@ Storage layout (documented here and in the report of every crawl):
   ``resource`` records: ``record_id``, ``uri``, ``content_type``, ``target_id``, ``offset``,
   ``length``), so ``receipts verify`` can detect a changed byte and ``receipts export wacz`` can
   copy records without scanning the file.
+- The ``timestamps`` collection holds the RFC 3161 tokens of each closed WARC (and of each WACZ
+  signature), keyed by the digest they cover (:mod:`receipts.db.timestamps`,
+  :mod:`receipts.evidence.timestamps`); ``receipts export wacz`` signs ``datapackage-digest.json``
+  (:mod:`receipts.evidence.signing`) and ``receipts verify`` checks both (:mod:`receipts.evidence.proofs`).
 - Digests are ``sha256:<hex>`` everywhere (``WARC-Block-Digest``, ``WARC-Payload-Digest``).
 - The normalised post JSON is a ``resource`` record with ``WARC-Target-URI``
   ``urn:receipts:post:<platform>:<id>`` (e.g. ``urn:receipts:post:x:1890…``); screenshots are

@@ -14,8 +14,11 @@ from pathlib import Path
 
 from receipts.db.archive import Archive
 from receipts.db.evidence import put_warc_doc, running_crawls, warc_doc
+from receipts.evidence.timestamps import queue
+from receipts.evidence.tsa import TsaConfig
 from receipts.evidence.warc import file_sha256, warc_name
 from receipts.models import utcnow
+from receipts.settings import get_settings
 
 
 def complete_length(path: Path) -> int:
@@ -85,5 +88,7 @@ def recover_warc(archive: Archive, crawl: dict, warc_dir: Path) -> dict | None:
         **previous, "_id": path.name, "crawl_id": crawl["_id"], "sha256": sha256, "bytes": length,
         "closed_at": utcnow(), "recovered": True, "truncated_bytes": size - keep,
         "resources": previous.get("resources", [])})
+    queue(archive, sha256, {"kind": "warc", "name": path.name, "crawl_id": crawl["_id"]},
+          TsaConfig.from_settings(get_settings()))  # the daemon's retry stamps it
     files = list(crawl.get("warc_files") or [])
     return {"warc_files": files if path.name in files else [*files, path.name]}

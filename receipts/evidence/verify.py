@@ -3,7 +3,9 @@
 Checks GridFS files (``mediafiles`` and ``bodies``: ``_id`` is the sha256 of the bytes), every
 WARC file against the sha256 recorded when its crawl closed (``warcs`` collection), and every
 WARC record's ``WARC-Block-Digest`` / ``WARC-Payload-Digest``, recomputed here rather than
-trusted to a library.
+trusted to a library; then every RFC 3161 timestamp token and WACZ signature
+(:mod:`receipts.evidence.proofs`). ``objects`` holds one entry per thing checked (``--json`` prints
+one line each).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ _MAX_HTTP_HEAD = 1 << 20
 
 @dataclass
 class Mismatch:
-    kind: str  # "media", "body", "warc-file", "warc-record"
+    kind: str  # "media", "body", "warc-file", "warc-record", "timestamp", "wacz", "wacz-signature"
     name: str
     expected: str
     actual: str
@@ -43,10 +45,17 @@ class Mismatch:
 class VerifyReport:
     counts: Counter[str] = field(default_factory=Counter)
     mismatches: list[Mismatch] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.mismatches
+
+    def checked(self, kind: str, name: str, since: int, **extra: Any) -> None:
+        """One object checked: its mismatches are those added since index *since*."""
+        found = self.mismatches[since:]
+        self.objects.append({"kind": kind, "name": name, "ok": not found, **extra,
+                             "problems": [str(m) for m in found]})
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "counts": dict(self.counts), "mismatches": [m.__dict__ for m in self.mismatches]}
@@ -71,16 +80,21 @@ def verify_blobs(archive: Archive, bucket: str, ids: set[str] | None, report: Ve
         file_id = str(f._id)
         found.add(file_id)
         report.counts[f"{kind}_files"] += 1
+        since = len(report.mismatches)
         try:
             actual, size = _sha256_blob(archive, bucket, file_id)
         except Exception as exc:  # missing or damaged chunks
             report.mismatches.append(Mismatch(kind, f"{bucket}/{file_id}", file_id, "unreadable", str(exc)))
+            report.checked(kind, f"{bucket}/{file_id}", since)
             continue
         if actual != file_id or size != f.length:
             report.mismatches.append(Mismatch(kind, f"{bucket}/{file_id}", f"sha256:{file_id} ({f.length} bytes)",
                                               f"sha256:{actual} ({size} bytes)"))
+        report.checked(kind, f"{bucket}/{file_id}", since)
     for missing in sorted((ids or set()) - found):
+        since = len(report.mismatches)
         report.mismatches.append(Mismatch(kind, f"{bucket}/{missing}", f"sha256:{missing}", "missing"))
+        report.checked(kind, f"{bucket}/{missing}", since)
 
 
 def _record_digests(record: Any) -> tuple[str, str | None]:
@@ -125,11 +139,19 @@ def _normalise(digest: str) -> str:
     return digest
 
 
-def verify_warc(path: Path, expected_sha256: str | None, report: VerifyReport) -> None:
+def verify_warc(path: Path, expected_sha256: str | None, report: VerifyReport) -> str | None:
+    """Check one WARC file and its records; returns its actual sha256 hex (None when missing)."""
+    since = len(report.mismatches)
+    actual = _verify_warc(path, expected_sha256, report)
+    report.checked("warc-file", path.name, since, sha256=actual)
+    return actual
+
+
+def _verify_warc(path: Path, expected_sha256: str | None, report: VerifyReport) -> str | None:
     name = path.name
     if not path.exists():
         report.mismatches.append(Mismatch("warc-file", name, f"sha256:{expected_sha256}", "missing"))
-        return
+        return None
     report.counts["warc_files"] += 1
     actual, _ = file_sha256(path)
     if expected_sha256 and actual != expected_sha256:
@@ -151,6 +173,7 @@ def verify_warc(path: Path, expected_sha256: str | None, report: VerifyReport) -
         except Exception as exc:  # damaged gzip member or record header
             report.mismatches.append(Mismatch("warc-file", name, "readable WARC", "unreadable",
                                               f"{type(exc).__name__}: {exc}"))
+    return actual
 
 
 def verify_archive(archive: Archive, article_url: str | None = None, warc_dir: Path | None = None) -> VerifyReport:
@@ -167,8 +190,12 @@ def verify_archive(archive: Archive, article_url: str | None = None, warc_dir: P
         verify_blobs(archive, BODY_BUCKET, ev.blob_ids(BODY_BUCKET), report)
         known = {d["_id"]: d for d in warc_docs(archive, ev.warc_files)}
         docs = [known.get(name, {"_id": name}) for name in sorted(ev.warc_files)]
+    actual: dict[str, str | None] = {}
     for doc in docs:
         if doc.get("sha256") is None:  # still being written, or its crawl died: records are still checked
             report.counts["warc_files_unsealed"] += 1
-        verify_warc(warc_dir / doc["_id"], doc.get("sha256"), report)
+        actual[doc["_id"]] = verify_warc(warc_dir / doc["_id"], doc.get("sha256"), report)
+    from receipts.evidence.proofs import verify_timestamps
+
+    verify_timestamps(archive, report, docs, actual, whole_archive=article_url is None)
     return report

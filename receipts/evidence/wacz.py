@@ -7,10 +7,18 @@ record describing the export. ``indexes/index.cdxj`` is built by ``cdxj_indexer`
 resource records; metadata records stay unindexed so they never shadow a page in replay).
 ``pages/pages.jsonl`` lists the article and, per post, the URL of its best captured page (the
 post's own page when the browser rendered it, else the capture the post was read from).
+
+Evidence that holds up (issue 14): ``datapackage-digest.json`` carries an anonymous ``signedData``
+(:mod:`receipts.evidence.signing`) and, when a TSA answered, ``timeSignature`` (base64 DER
+``TimeStampResp`` over the raw signature bytes) and ``timestampCert`` (its PEM chain), the fields
+the wacz-auth spec gives an RFC 3161 timestamp of the signature. The source crawl WARCs' tokens
+are packed as ``timestamps/<warc>.<n>.tsr`` with ``timestamps/timestamps.json`` naming the file,
+digest, TSA, time and serial of each (listed in ``datapackage.json`` like every other file).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import tempfile
@@ -21,10 +29,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from receipts.db.archive import Archive
+from receipts.db.evidence import warc_docs
+from receipts.db.timestamps import timestamp_docs
 from receipts.evidence.select import ArticleEvidence, select_article
+from receipts.evidence.signing import (
+    SigningKey,
+    key_fingerprint,
+    load_signing_key,
+    sign_hash,
+    signature_bytes,
+)
+from receipts.evidence.timestamps import stamp
+from receipts.evidence.tsa import TsaConfig
 from receipts.evidence.warc import WARC_VERSION, Sha256WARCWriter
 from receipts.models import Capture, utcnow
-from receipts.settings import get_settings
+from receipts.settings import Settings, get_settings
 
 WACZ_VERSION = "1.1.1"
 WARC_IN_PACKAGE = "data.warc.gz"
@@ -40,6 +59,10 @@ class WaczSummary:
     captures_without_warc: int
     pages: int
     bytes: int
+    signing_key: SigningKey | None = None
+    signed_by: str | None = None  # sha256 fingerprint of the public key
+    signature_timestamp: str | None = None  # "stamped", "pending", or None without a TSA
+    warc_tokens: int = 0
 
 
 def _iso(moment: datetime) -> str:
@@ -141,10 +164,55 @@ def _file_entry(path: Path, name_in_zip: str) -> dict[str, Any]:
             "bytes": path.stat().st_size}
 
 
-def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path | None = None) -> WaczSummary:
-    """Write the WACZ of the article at *article_url* to *output*; LookupError when not archived."""
-    warc_dir = warc_dir or get_settings().warc_dir
+def write_warc_tokens(archive: Archive, ev: ArticleEvidence, root: Path) -> dict[str, Path]:
+    """The source WARCs' tokens as ``timestamps/*.tsr`` plus ``timestamps/timestamps.json`` (name → file)."""
+    sealed = {d["_id"]: d["sha256"] for d in warc_docs(archive, ev.warc_files) if d.get("sha256")}
+    docs = {d["_id"]: d for d in timestamp_docs(archive, {f"sha256:{h}" for h in sealed.values()})}
+    files: dict[str, Path] = {}
+    listing = []
+    for name, sha in sorted(sealed.items()):
+        for n, token in enumerate((docs.get(f"sha256:{sha}") or {}).get("tokens") or []):
+            in_zip = f"timestamps/{name}.{n}.tsr"
+            path = root / f"{name}.{n}.tsr"
+            path.write_bytes(token["token"])
+            files[in_zip] = path
+            gen = token.get("gen_time")
+            listing.append({"file": name, "sha256": sha, "token": in_zip, "tsa_url": token.get("tsa_url"),
+                            "gen_time": _iso(gen) if gen else None, "serial": token.get("serial")})
+    if listing:
+        index = root / "timestamps.json"
+        index.write_text(json.dumps(listing, indent=2))
+        files["timestamps/timestamps.json"] = index
+    return files
+
+
+def signed_digest(archive: Archive, package_bytes: bytes, created: str, key: SigningKey, tsa: TsaConfig,
+                  name: str) -> tuple[dict[str, Any], str | None]:
+    """``datapackage-digest.json`` with its ``signedData``; and the signature's timestamp status."""
+    digest: dict[str, Any] = {"path": "datapackage.json",
+                              "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+    signed = sign_hash(key.key, digest["hash"], created, _software())
+    doc = stamp(archive, signature_bytes(signed), {"kind": "wacz", "name": name, "hash": digest["hash"]}, tsa,
+                keep_message=True)
+    status = doc.get("status") if doc else None
+    if doc and doc.get("tokens"):
+        token = doc["tokens"][0]
+        signed["timeSignature"] = base64.b64encode(token["token"]).decode()
+        signed["timestampCert"] = "\n".join(token.get("chain") or [])
+    digest["signedData"] = signed
+    return digest, status
+
+
+def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path | None = None,
+                settings: Settings | None = None) -> WaczSummary:
+    """Write the signed WACZ of the article at *article_url* to *output*; LookupError when not archived.
+
+    SigningError when ``RECEIPTS_SIGNING_KEY`` is unusable.
+    """
+    settings = settings or get_settings()
+    warc_dir = warc_dir or settings.warc_dir
     ev = select_article(archive, article_url)
+    key = load_signing_key(settings)
     with tempfile.TemporaryDirectory(prefix="receipts-wacz-") as tmp:
         root = Path(tmp)
         files = {"archive/" + WARC_IN_PACKAGE: root / WARC_IN_PACKAGE, "indexes/index.cdxj": root / "index.cdxj",
@@ -155,6 +223,8 @@ def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path
         with files["pages/pages.jsonl"].open("w", encoding="utf-8") as fh:
             for line in [PAGES_HEADER, *pages]:
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        tokens = write_warc_tokens(archive, ev, root)
+        files.update(tokens)
         main = pages[0] if pages else None
         package: dict[str, Any] = {
             "profile": "data-package",
@@ -168,7 +238,8 @@ def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path
         if main:
             package["mainPageUrl"], package["mainPageDate"] = main["url"], main["ts"]
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
-        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        digest, stamped = signed_digest(archive, package_bytes, package["created"], key,
+                                        TsaConfig.from_settings(settings), output.name)
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".part")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -177,4 +248,6 @@ def export_wacz(archive: Archive, article_url: str, output: Path, warc_dir: Path
             zf.writestr("datapackage.json", package_bytes)
             zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2))
         partial.replace(output)
-    return WaczSummary(output, ev.article.url, copied, len(ev.captures), missing, len(pages), output.stat().st_size)
+    return WaczSummary(output, ev.article.url, copied, len(ev.captures), missing, len(pages), output.stat().st_size,
+                       signing_key=key, signed_by=key_fingerprint(key.public_key_b64), signature_timestamp=stamped,
+                       warc_tokens=sum(1 for name in tokens if name.endswith(".tsr")))

@@ -36,7 +36,7 @@ def env(nx, fakeweb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recei
     environ.update({
         "RECEIPTS_MONGODB_URI": nx.uri, "RECEIPTS_DB_NAME": "t_" + uuid.uuid4().hex[:12],
         "RECEIPTS_DATA_DIR": str(data_dir), "RECEIPTS_ORIGIN_MAP": json.dumps(fakeweb.origin_map()),
-        "RECEIPTS_RETRY_MAX_WAIT": "5", "RECEIPTS_BROWSER": "0",
+        "RECEIPTS_RETRY_MAX_WAIT": "5", "RECEIPTS_BROWSER": "0", "RECEIPTS_TSA_URLS": "",
     })
     yield ReceiptsEnv(env=environ, db_name=environ["RECEIPTS_DB_NAME"], data_dir=data_dir, uri=nx.uri)
 
@@ -245,7 +245,8 @@ def test_verify_catches_one_changed_byte_in_the_warc(env: ReceiptsEnv, crawl: di
 
     proc = env.run("verify", "--json")
     assert proc.returncode == 1
-    result = json.loads(proc.stdout)
+    result = json.loads(proc.stdout.splitlines()[-1])  # one line per object, then the summary
+    assert result["kind"] == "summary"
     kinds = {(m["kind"], m["name"].split(" ")[-1]) for m in result["mismatches"]}
     assert ("warc-file", path.name) in kinds
     assert ("warc-record", cap["warc_record_id"]) in kinds

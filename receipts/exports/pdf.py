@@ -33,7 +33,8 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _render(html: str, *, pdf: bool, png_path: Path | None = None, width: int = 900) -> bytes:
+def _render(html: str, *, pdf: bool, png_path: Path | None = None, width: int = 900, height: int | None = None,
+            print_media: bool = False) -> bytes:
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -44,13 +45,15 @@ def _render(html: str, *, pdf: bool, png_path: Path | None = None, width: int = 
             browser = pw.chromium.launch(executable_path=chromium_path(), args=list(LAUNCH_ARGS), headless=True,
                                          timeout=TIMEOUT_MS)
             try:
-                context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 1200})
+                context = browser.new_context(java_script_enabled=False,
+                                              viewport={"width": width, "height": height or 1200})
                 page = context.new_page()
                 page.route("**/*", lambda route: route.abort())  # data: URIs only; nothing leaves the machine
                 page.set_content(html, wait_until="load", timeout=TIMEOUT_MS)
+                if pdf or print_media:
+                    page.emulate_media(media="print")
                 if not pdf:
-                    return page.screenshot(path=str(png_path) if png_path else None, full_page=True)
-                page.emulate_media(media="print")
+                    return page.screenshot(path=str(png_path) if png_path else None, full_page=height is None)
                 return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
                                 margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"})
             finally:
@@ -64,6 +67,7 @@ def html_to_pdf(html: str) -> bytes:
     return _render(html, pdf=True)
 
 
-def html_to_png(html: str, path: Path, width: int = 900) -> bytes:
-    """A full-page screenshot of *html* at *width* CSS pixels, written to *path*."""
-    return _render(html, pdf=False, png_path=path, width=width)
+def html_to_png(html: str, path: Path, width: int = 900, height: int | None = None, print_media: bool = False) -> bytes:
+    """A screenshot of *html* at *width* CSS pixels (the whole page, or its first *height* pixels), written to
+    *path*; *print_media* lays it out as printed (an A4 page is 794×1123 CSS pixels)."""
+    return _render(html, pdf=False, png_path=path, width=width, height=height, print_media=print_media)

@@ -156,3 +156,16 @@ def test_band_lookup_finds_exactly_what_a_full_scan_finds_and_uses_indexes(archi
         plan = archive.media.find({name: 3}, {"phash": 1}).explain()
         detail = str(plan.get("queryPlanner", {}).get("winningPlan", plan))
         assert "INDEX" in detail.upper() and "SCAN media" not in detail, (name, detail)
+
+
+def test_a_crawl_hashes_every_image_it_stores(receipts_env, archive: Archive, api) -> None:
+    from fakeweb import ARTICLE_URL
+
+    receipts_env.crawl_json(ARTICLE_URL, "--no-browser")
+    docs = list(archive.media.find({}, {"content_type": 1, "phash": 1, "source_urls": 1}))
+    images = [d for d in docs if (d.get("content_type") or "").startswith("image/")]
+    assert len(images) >= 3  # avatars, photos, video posters
+    assert all(len(d.get("phash") or "") == 16 for d in images), images
+    assert not any(d.get("phash") for d in docs if d not in images)  # videos and playlists have none
+    poster = next(d for d in images if "thumb" in " ".join(d["source_urls"]))  # a video poster
+    assert api.get("/api/v1/media", params={"similar_to": poster["_id"]}).status_code == 200

@@ -133,3 +133,19 @@ def test_cli_refuses_unknown_article_and_other_extensions(seed: Seed, tmp_path: 
     assert missing.returncode == 1 and "no archived article" in missing.stderr
     wrong = seed.cli("export", "sheet", "--article", ARTICLE_URL, "-o", str(tmp_path / "r.txt"), check=False)
     assert wrong.returncode == 2 and not (tmp_path / "r.txt").exists()
+
+
+def test_demo_prints_where_the_evidence_sheet_is(receipts_env) -> None:
+    out = receipts_env.run("demo", check=True, timeout=300).stdout
+    lines = [line for line in out.splitlines() if line.startswith("evidence sheet: ")]
+    assert len(lines) == 1, out
+    path = Path(lines[0].removeprefix("evidence sheet: "))
+    assert path.parent == receipts_env.data_dir and path.exists()
+    html = path.with_suffix(".html").read_text()
+    assert ARTICLE_URL in html and "none recorded" in html
+    from receipts.exports.pdf import chromium_path
+
+    assert path.suffix == (".pdf" if chromium_path() else ".html")
+    if path.suffix == ".pdf":  # Chromium printed it
+        text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(path)).pages)
+        assert "@atrupar" in text and "Hashes" in text

@@ -6,7 +6,8 @@ One ``media`` document per distinct sha256 (``_id``), the bytes in the GridFS bu
     {_id: sha256, sha256, content_type (sniffed from the bytes, else the served header),
      served_content_type, bytes, width, height, duration_ms, source_urls: [every URL that served
      these bytes], first_seen_at, last_seen_at, blob_ref: "gridfs:mediafiles/<sha256>",
-     hls: {...}  # only on an HLS master playlist: the renditions and segments archived with it}
+     hls: {...},  # only on an HLS master playlist: the renditions and segments archived with it
+     phash, phash_algo, phash_b0 … phash_b8}  # images only: the perceptual hash (receipts.db.phash)
 
 Bytes arrive in a :class:`TempSink` (a ``*.part`` file under ``RECEIPTS_DATA_DIR/tmp``, hashed
 while written); :meth:`TempSink.finish` fsyncs and renames it atomically to ``<sha256>.<pid>.blob``;

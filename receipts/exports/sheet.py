@@ -100,6 +100,7 @@ def image_data_uri(archive: Archive, sha256: str | None, max_px: int, *, width_o
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.seek(0)
+            img.draft("RGB", (max_px, max_px))  # JPEG: decode at a reduced size
             box = (max_px, max_px * 20) if width_only else (max_px, max_px)
             img.thumbnail(box)
             keep_png = img.format == "PNG" or img.mode in ("RGBA", "LA", "P")
@@ -202,7 +203,8 @@ def sheet_data(archive: Archive, key: str, *, tokens: Iterable[Mapping[str, Any]
         raise LookupError(f"no archived article {key}")
     article = article_detail(archive, doc)
     ev = select_article(archive, doc["_id"])
-    article_caps = [c for c in ev.captures if c.id in set(article["capture_ids"]) or c.target_type == "article"]
+    own = set(article["capture_ids"])
+    article_caps = [c for c in ev.captures if c.id in own or c.target_type == "article"]
     refs = [_reference(archive, i, r) for i, r in enumerate(article["references"], 1)]
     warcs = [{"name": w["_id"], "sha256": w.get("sha256"), "bytes": w.get("bytes"), "records": w.get("records"),
               "closed_at": iso(w.get("closed_at"))} for w in warc_docs(archive, ev.warc_files)]
@@ -219,7 +221,9 @@ def sheet_data(archive: Archive, key: str, *, tokens: Iterable[Mapping[str, Any]
                       "body_sha256": c.body_sha256, "warc_file": c.warc_file, "url": c.requested_url}
                      for c in article_caps],
         "capture_count": len(ev.captures), "hashes": hashes, "warcs": warcs, "wacz": list(wacz),
-        "tokens": found, "generated_at": iso(utcnow()), "software": _software(),
+        "tokens": found, "digest_names": {**{h["sha256"]: h["what"] for h in hashes},
+                                          **{w["sha256"]: w["name"] for w in [*warcs, *wacz] if w.get("sha256")}},
+        "generated_at": iso(utcnow()), "software": _software(),
     }
 
 

@@ -82,6 +82,7 @@ def test_tokens_passed_in_and_read_from_the_timestamps_collection(seed: Seed) ->
         finally:
             seed.db.timestamps.delete_one({"_id": digest})
     assert "https://tsa.test/a" in html and "4242" in html and "2025-02-15 10:11:12 UTC" in html
+    assert re.search(re.escape(digest) + r"</code><br>" + re.escape(name), html)  # the file the token covers
     assert "pending" in html and "none recorded" not in html
 
 

@@ -52,6 +52,9 @@ def settings_keys(s: Settings) -> dict[str, Any]:
         "RECEIPTS_QUOTE_MATCH_THRESHOLD": s.quote_match_threshold,
         "RECEIPTS_X_BEARER_TOKEN": s.x_bearer_token,
         "RECEIPTS_META_TOKEN": s.meta_token,  # read by the Meta platforms' ``configured``
+        "RECEIPTS_TSA_URLS": ",".join(s.tsa_urls),  # read by the evidence extension (RFC 3161 tokens)
+        "RECEIPTS_TSA_TIMEOUT": s.tsa_timeout,
+        "RECEIPTS_TSA_RETRY": s.tsa_retry,
     }
 
 

@@ -23,31 +23,26 @@ from receipts.evidence.timestamps import stamp_file
 from receipts.evidence.tsa import TsaConfig
 from receipts.evidence.warc import CrawlWarc, warc_name
 from receipts.models import Capture
-from receipts.settings import get_settings
+from receipts.settings import DEFAULT_TSA_URLS, Settings
 
 log = logging.getLogger(__name__)
 
 
 def tsa_config(settings: BaseSettings) -> TsaConfig:
-    """The TSA settings from the crawler's settings.
-
-    ``RECEIPTS_TSA_*`` are read from ``crawler.settings`` when present (``-s RECEIPTS_TSA_URLS=…``);
-    ``crawlers.config.settings_keys`` does not write them yet, so absent keys fall back to the
-    process settings (the same environment the crawl settings were built from).
-    """
-    process = get_settings()
+    """The TSA settings from the crawler's settings (``crawlers.config.settings_keys`` writes them; unset,
+    the documented defaults)."""
     raw = settings.get("RECEIPTS_TSA_URLS")
     if raw is None:
-        urls = process.tsa_urls
+        urls = DEFAULT_TSA_URLS
     elif isinstance(raw, str):
         urls = tuple(u.strip() for u in raw.split(",") if u.strip())
     else:
         urls = tuple(str(u).strip() for u in raw if str(u).strip())
     return TsaConfig(urls=urls, origin_map=dict(settings.getdict("RECEIPTS_ORIGIN_MAP")),
                      allow_private=settings.getbool("RECEIPTS_ALLOW_PRIVATE"),
-                     user_agent=settings.get("USER_AGENT") or process.user_agent,
-                     timeout=settings.getfloat("RECEIPTS_TSA_TIMEOUT", process.tsa_timeout),
-                     retry=settings.getfloat("RECEIPTS_TSA_RETRY", process.tsa_retry))
+                     user_agent=settings.get("USER_AGENT") or "receipts",
+                     timeout=settings.getfloat("RECEIPTS_TSA_TIMEOUT", Settings.tsa_timeout),
+                     retry=settings.getfloat("RECEIPTS_TSA_RETRY", Settings.tsa_retry))
 
 
 class EvidenceExtension:

@@ -6,7 +6,8 @@ One ``media`` document per distinct sha256 (``_id``), the bytes in the GridFS bu
     {_id: sha256, sha256, content_type (sniffed from the bytes, else the served header),
      served_content_type, bytes, width, height, duration_ms, source_urls: [every URL that served
      these bytes], first_seen_at, last_seen_at, blob_ref: "gridfs:mediafiles/<sha256>",
-     hls: {...}  # only on an HLS master playlist: the renditions and segments archived with it}
+     hls: {...},  # only on an HLS master playlist: the renditions and segments archived with it
+     phash, phash_algo, phash_b0 … phash_b8}  # images only: the perceptual hash (receipts.db.phash)
 
 Bytes arrive in a :class:`TempSink` (a ``*.part`` file under ``RECEIPTS_DATA_DIR/tmp``, hashed
 while written); :meth:`TempSink.finish` fsyncs and renames it atomically to ``<sha256>.<pid>.blob``;
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO
 
 from receipts.db.archive import MEDIA_BUCKET, Archive
 from receipts.db.evidence import media_doc, record_media
+from receipts.db.phash import media_to_hash, phash_fields
 from receipts.models import utcnow
 
 HLS_TYPE = "application/vnd.apple.mpegurl"
@@ -204,6 +206,20 @@ def probe(path: Path, content_type: str | None) -> dict[str, int | None]:
     return out
 
 
+def perceptual_hash(source: Path | BinaryIO) -> str | None:
+    """The 64-bit perceptual hash (``imagehash.phash``, 16 hex digits) of an image file; None when it is not an
+    image Pillow can read (the bytes are archived all the same)."""
+    try:
+        import imagehash
+        from PIL import Image
+
+        with Image.open(source) as image:
+            image.draft("L", (128, 128))  # JPEG: decode at a reduced size, enough for a 32×32 DCT
+            return str(imagehash.phash(image))
+    except Exception:
+        return None
+
+
 # ----------------------------------------------------------------------------------------- the store
 
 
@@ -217,6 +233,7 @@ class StoredMedia:
     duration_ms: int | None = None
     new_blob: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    phash: str | None = None
 
 
 class MediaStore:
@@ -235,15 +252,17 @@ class MediaStore:
                 sniffed = sniff_content_type(head)
                 content_type = sniffed or _bare_type(served_content_type)
                 dims = probe(path, content_type)
+                phash = perceptual_hash(path) if content_type and content_type.startswith("image/") else None
                 f.seek(0)
                 with _store_lock:
                     new_blob = self.archive.put_blob_stream(f, sha256, MEDIA_BUCKET, filename=sha256,
                                                             content_type=content_type)
-            self.record(sha256, size, content_type, served_content_type, source_url, dims, extra)
+            fields = {**(extra or {}), **(phash_fields(phash) if phash else {})}
+            self.record(sha256, size, content_type, served_content_type, source_url, dims, fields or None)
         finally:
             path.unlink(missing_ok=True)
         return StoredMedia(sha256, size, content_type, dims["width"], dims["height"], dims["duration_ms"], new_blob,
-                           dict(extra or {}))
+                           dict(extra or {}), phash)
 
     def record(self, sha256: str, size: int, content_type: str | None, served_content_type: str | None,
                source_url: str, dims: dict[str, int | None], extra: dict[str, Any] | None = None) -> None:
@@ -254,6 +273,27 @@ class MediaStore:
 
     def get(self, sha256: str) -> dict[str, Any] | None:
         return media_doc(self.archive, sha256)
+
+    def hash_stored(self, sha256: str) -> str | None:
+        """Compute and store the perceptual hash of stored image *sha256* (None: not stored, or not an image)."""
+        blob = self.archive.open_blob(sha256, MEDIA_BUCKET)
+        if blob is None:
+            return None
+        with blob:
+            phash = perceptual_hash(blob)
+        if phash:
+            self.archive.set_media_fields(sha256, phash_fields(phash))
+        return phash
+
+    def rehash(self, force: bool = False) -> tuple[int, int]:
+        """Hash every stored image that has no perceptual hash yet (all of them with *force*): (hashed, skipped)."""
+        hashed = skipped = 0
+        for sha256 in list(media_to_hash(self.archive, force)):
+            if self.hash_stored(sha256):
+                hashed += 1
+            else:
+                skipped += 1
+        return hashed, skipped
 
 
 def _bare_type(value: str | None) -> str | None:

@@ -10,14 +10,14 @@ import sys
 
 import typer
 
-from receipts.cli import crawl, daemon, evidence, export, query
+from receipts.cli import crawl, daemon, evidence, export, media, query
 from receipts.cli.common import err
 from receipts.settings import SettingsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Receipts: archive the social posts a news article embeds or cites, with provenance.")
 
-for _commands in (crawl, daemon, evidence, export, query):
+for _commands in (crawl, daemon, evidence, export, media, query):
     _commands.register(app)
 
 

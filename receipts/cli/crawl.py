@@ -111,7 +111,29 @@ def demo(
         from receipts.report import render_text
 
         typer.echo(render_text(report))
+        _demo_sheet(DEMO_ARTICLE_URL)
     _exit_for(report)
+
+
+def _demo_sheet(url: str) -> None:
+    """Write the demo article's evidence sheet into the data dir (PDF when Chromium prints, else HTML); say where."""
+    from receipts.exports.pdf import PdfUnavailable, html_to_pdf
+    from receipts.exports.sheet import sheet_html
+
+    try:
+        html = sheet_html(open_archive(), url)
+    except LookupError:
+        return
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    base = get_settings().data_dir / "demo-evidence-sheet"
+    base.with_suffix(".html").write_text(html, encoding="utf-8")
+    path = base.with_suffix(".html")
+    try:
+        base.with_suffix(".pdf").write_bytes(html_to_pdf(html))
+        path = base.with_suffix(".pdf")
+    except PdfUnavailable:
+        pass
+    typer.echo(f"evidence sheet: {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""``receipts export wacz|jsonl|csv|prov``: this module owns the ``export`` group.
+"""``receipts export wacz|sheet|jsonl|csv|prov``: this module owns the ``export`` group.
 
 ``wacz`` packs one article's evidence; the others write the articles matching the same filters as
 ``receipts query articles`` (read from the database directly, no daemon needed).
@@ -57,6 +57,41 @@ def export_wacz(
     if summary.captures_without_warc:
         typer.echo(f"note: {summary.captures_without_warc} captures predate WARC writing and are not in the package",
                    err=True)
+
+
+@export_app.command("sheet")
+def export_sheet(
+    article: Annotated[str, typer.Option("--article", help="The article URL (as crawled, or canonical) or short id.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="receipt.pdf, receipt.html, or - (HTML on stdout).")],
+) -> None:
+    """The evidence sheet of one article: references beside the archived posts, hashes, WARC files, timestamps."""
+    import sys
+
+    from receipts.exports.pdf import PdfUnavailable, html_to_pdf
+    from receipts.exports.sheet import sheet_html
+
+    path = Path(output)
+    if output != "-" and path.suffix.lower() not in (".pdf", ".html", ".htm"):
+        fail("the output must end in .pdf or .html (or be - for HTML on stdout)", 2)
+    try:
+        html = sheet_html(open_archive(), article)
+    except LookupError as exc:
+        fail(str(exc))
+        return
+    if output == "-":
+        sys.stdout.write(html)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    if path.suffix.lower() == ".pdf":
+        try:
+            tmp.write_bytes(html_to_pdf(html))
+        except PdfUnavailable as exc:
+            fail(f"{exc} (write .html instead)")
+    else:
+        tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    typer.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 
 def _export(fmt: str, output: Path, url: str | None, domain: str | None, published_from: str | None,

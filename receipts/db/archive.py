@@ -23,6 +23,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from receipts.db.phash import index_specs as phash_index_specs
 from receipts.ids import new_id
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
 
@@ -59,7 +60,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "crawls": [([("started_at", -1)], {}), ([("status", 1)], {})],
     "events": [([("created_at", 1)], {}), ([("type", 1), ("created_at", 1)], {})],
     "jobs": [([("status", 1), ("priority", -1), ("created_at", 1)], {})],
-    "media": [([("source_urls", 1)], {})],
+    "media": [([("source_urls", 1)], {}), *phash_index_specs()],
 }
 
 

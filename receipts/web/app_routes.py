@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from receipts.api import routes_archive, routes_exports, routes_memento
+from receipts.api import routes_archive, routes_exports, routes_media, routes_memento
 from receipts.web import login
 from receipts.web import routes as web_routes
 
 
 def include(app: FastAPI) -> None:
-    """Add the archive API, Memento TimeMaps, exports, the UI login and the web UI to *app*."""
-    for module in (routes_archive, routes_memento, routes_exports):
+    """Add the archive API, similar media, Memento TimeMaps, exports, the UI login and the web UI to *app*."""
+    for module in (routes_archive, routes_media, routes_memento, routes_exports):
         app.include_router(module.router)
     login.install(app)
     app.include_router(web_routes.router)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from receipts.api.common import ApiError, paginate
@@ -133,6 +133,52 @@ def search(request: Request, q: str = "", acursor: str | None = None, pcursor: s
         error = exc.message
     return page("search.html", 400 if error else 200, title="Search", q=q, mode=mode, error=error,
                 articles=articles, posts=posts, acursor=acursor, pcursor=pcursor)
+
+
+def _sheet(key: str, request: Request) -> tuple[str, str] | HTMLResponse:
+    """(sheet HTML, short id) of the article *key*, or the not-found page."""
+    from receipts.exports.sheet import render_html, sheet_data
+
+    try:
+        data = sheet_data(archive_of(request), unquote(key))
+    except LookupError:
+        return not_found("No archived article with this id.")
+    return render_html(data), data["short_id"]
+
+
+@router.get("/articles/{key:path}/sheet.html", response_class=HTMLResponse)
+def article_sheet_html(key: str, request: Request) -> Response:
+    """The evidence sheet as one self-contained page (inline stylesheet allowed by its hash, images inline)."""
+    from receipts.exports.sheet import style_hash
+
+    got = _sheet(key, request)
+    if isinstance(got, HTMLResponse):
+        return got
+    html, sid = got
+    csp = (f"default-src 'none'; style-src {style_hash()}; img-src data:; form-action 'none'; base-uri 'none'; "
+           "frame-ancestors 'none'")
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": csp,
+               "Content-Disposition": f'inline; filename="receipt-{sid}.html"'}
+    return HTMLResponse(html, headers=headers)
+
+
+@router.get("/articles/{key:path}/sheet.pdf", response_class=Response)
+def article_sheet_pdf(key: str, request: Request) -> Response:
+    """The evidence sheet printed to PDF by Chromium (503 when no Chromium is installed)."""
+    from receipts.exports.pdf import PdfUnavailable, html_to_pdf
+
+    got = _sheet(key, request)
+    if isinstance(got, HTMLResponse):
+        return got
+    html, sid = got
+    try:
+        pdf = html_to_pdf(html)
+    except PdfUnavailable as exc:
+        return page("error.html", 503, title="PDF unavailable",
+                    message=f"{exc}. The HTML sheet prints from any browser.")
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="receipt-{sid}.pdf"',
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
 @router.get("/articles/{key:path}", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_the_cli_has_one_module_per_command_group() -> None:
-    assert {p.stem for p in COMMAND_MODULES} == {"crawl", "daemon", "evidence", "export", "query"}
+    assert {p.stem for p in COMMAND_MODULES} == {"crawl", "daemon", "evidence", "export", "media", "query"}
     assert not list(CLI.parent.glob("cli_*.py")), "the CLI lives in receipts/cli/ only"
 
 

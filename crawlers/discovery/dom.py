@@ -26,7 +26,8 @@ BOILERPLATE_TAGS = frozenset({"aside", "nav", "footer", "header"})
 # class/id tokens of modules that are not the article's own content
 _BOILERPLATE_TOKEN = re.compile(
     r"^(?:related|related[-_].*|.*[-_]related|sidebar|side-bar|sidebar[-_].*|widget|widget[-_]area|widget_.*"
-    r"|comments?|comment[-_](?:list|section|area|respond)|disqus_thread|respond|footer|site[-_]footer|nav|navbar"
+    r"|comments?|comment[-_](?:list|section|area|respond)|disqus_thread|respond|webmentions?|webmention[-_].*|mentions"
+    r"|footer|site[-_]footer|nav|navbar"
     r"|navigation|menu|breadcrumbs?|share|sharing|share[-_].*|social[-_]share|newsletter|promo|promos"
     r"|recommended|recommendations?|more[-_]stories|read[-_]more|trending|most[-_]popular|popular"
     r"|outbrain|taboola|OUTBRAIN|advert|advertisement|ad[-_]slot|subscribe|paywall|author[-_]bio)$",

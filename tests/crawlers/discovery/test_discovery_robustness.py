@@ -38,8 +38,9 @@ def _check(ex: ArticleExtract) -> None:
         for offsets in [ref.offsets, *(loc.offsets for loc in ref.locations)]:
             if offsets is not None:
                 assert 0 <= offsets[0] <= offsets[1] <= len(ex.body_text)
-        if ref.locations:
-            assert ref.offsets == ref.locations[0].offsets
+        if ref.locations:  # the reference's offsets are its earliest sighting's that has offsets
+            spans = [loc.offsets for loc in ref.locations if loc.offsets is not None]
+            assert ref.offsets == (min(spans, key=lambda o: o[0]) if spans else None)
     ex.to_article()
 
 

@@ -88,7 +88,7 @@ def _extract(html: str | bytes, url: str) -> ArticleExtract:
     except Exception:  # noqa: BLE001
         log.exception("metadata extraction failed for %s", url)
         meta = Metadata(canonical_url=url)
-    unwrap_placeholders(doc)
+    unwrap_placeholders(doc, html)
     root = body_mod.find_content_root(doc)
 
     embeds, state_embeds = find_platform_embeds(doc)

@@ -33,6 +33,23 @@ _NOT_HOLDERS = frozenset({"link", "meta", "base", "area", "script", "img", "sour
                           "style", "track"})
 # an anchor a widget script turns into an embed (Embedly cards, Iframely links)
 _WIDGET_ANCHOR_CLASSES = frozenset({"embedly-card", "iframely-embed", "iframely-link", "embed-card"})
+# a cheap first look before any platform parses the URL (most links on a page are the site's own): the
+# registered platforms' domain names and X's mirrors, or a Mastodon status path on any host.
+# tests/crawlers/discovery/test_placeholders.py checks every platform's post URLs pass it.
+_POST_DOMAINS = frozenset({
+    "twitter", "x", "t", "fxtwitter", "vxtwitter", "fixupx", "fixvx", "twittpr", "nitter", "xcancel", "bsky",
+    "instagram", "instagr", "threads", "facebook", "fb", "tiktok", "youtube", "youtube-nocookie", "youtu"})
+
+
+def _maybe_post(url: str) -> bool:
+    if "/@" in url or "/statuses/" in url or "nitter." in url:
+        return True
+    rest = url.partition("//")[2]
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    labels = host.lower().rsplit(".", 2)
+    return len(labels) >= 2 and labels[-2] in _POST_DOMAINS
+
+
 _WRAPPED_IN_PATH = re.compile(r"/(https?:/{1,2}.+)$")
 _WRAPPER_PARAMS = ("url", "src", "u", "href", "link", "resource")
 _BUTTONS = ("button", "input")
@@ -41,8 +58,8 @@ _BUTTONS = ("button", "input")
 def post_of(url: str) -> tuple[str, str, str | None] | None:
     """``(platform, post_id, handle)`` for a post URL of any registered platform (X mirrors included)."""
     url = url.strip()
-    if not url.startswith(("http:", "https:", "//", "HTTP")) or len(url) > 4000:
-        return None  # a relative link is never another platform's post
+    if not url.startswith(("http:", "https:", "//", "HTTP")) or len(url) > 4000 or not _maybe_post(url):
+        return None  # a relative link, or a host no platform owns, is never a post
     found = status_of(url)
     if found and found.get("id"):
         return "x", str(found["id"]), found.get("handle")
@@ -107,13 +124,13 @@ def find_placeholder_embeds(doc: etree._Element, claimed: set[etree._Element]) -
     """Embeds known only by a post URL in an attribute, outside (and not around) *claimed* elements."""
     hits: list[Hit] = []
     taken: set[etree._Element] = set()
-    for el in doc.iter():  # an XPath over all attributes merges node sets quadratically in libxml2
-        if not isinstance(el.tag, str) or not el.attrib or tag_of(el) in _NOT_HOLDERS:
+    for el in doc.iter(etree.Element):  # an XPath over all attributes merges node sets quadratically in libxml2
+        if len(el.attrib) == 0 or (el.tag == "a" and len(el.attrib) == 1):
+            continue  # most elements; a bare link stays a link
+        if not isinstance(el.tag, str) or el.tag.lower() in _NOT_HOLDERS:
             continue  # a picture's or a script's URL is not an embed (screenshots are read elsewhere)
-        if _inside(el, claimed) or _inside(el, taken):
-            continue
         found = _attribute_post(el)
-        if found is None:
+        if found is None or _inside(el, claimed) or _inside(el, taken):
             continue
         (platform, post_id, handle), url, attr = found
         if any(c in claimed for c in el.iterdescendants()):

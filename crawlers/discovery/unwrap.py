@@ -38,11 +38,25 @@ _ENCODED_TEXT = etree.XPath("//text()[contains(., '%3Cblockquote') or contains(.
                             " or contains(., '%3Ciframe') or contains(., '%3ciframe')]")
 _ENCODED_RUN = re.compile(r"%3C(?:blockquote|iframe)[^\s\]\[\"']*", re.IGNORECASE)
 _BROKEN_SCHEME = re.compile(r"\b(https?)%//")  # a CMS that encoded "://" as "%//" (seen on tn.com.ar)
+_RAW_ENCODED = re.compile(rb"%3C(?:blockquote|iframe)", re.IGNORECASE)
+_RAW_ATTR_MARKUP = re.compile(rb"&lt;|&#0*60;|&#x0*3c;|=\s*[\"']\s*<", re.IGNORECASE)
 _JS_ESCAPE = re.compile(r"(?:%u[0-9A-Fa-f]{4})+")
 
 
-def unwrap_placeholders(doc: etree._Element) -> int:
-    """Make held-back embed markup part of *doc* (in place); returns how many holders were opened."""
+def source_hints(source: str | bytes | None) -> tuple[bool, bool]:
+    """Whether the page source can hold percent-encoded markup in text, and markup in an attribute: two
+    scans of the raw bytes that spare the tree-wide XPaths on the pages that have neither."""
+    if source is None:
+        return True, True
+    raw = source.encode("utf-8", "replace") if isinstance(source, str) else bytes(source)
+    return bool(_RAW_ENCODED.search(raw)), bool(_RAW_ATTR_MARKUP.search(raw))
+
+
+def unwrap_placeholders(doc: etree._Element, source: str | bytes | None = None) -> int:
+    """Make held-back embed markup part of *doc* (in place); returns how many holders were opened.
+
+    *source* is the page as fetched (see :func:`source_hints`); without it every pass runs."""
+    encoded, attr_markup = source_hints(source)
     opened = 0
     for node in list(doc.iter(*_INERT_TAGS)):
         if _has_embed_elements(node) and tag_of(node.getparent()) not in ("head", ""):
@@ -59,13 +73,13 @@ def unwrap_placeholders(doc: etree._Element) -> int:
         markup = _frame_markup(node)
         if markup and _insert(node, markup, tag_of(node) + "[data:]", after=True):
             opened += 1
-    for text in _ENCODED_TEXT(doc):
+    for text in _ENCODED_TEXT(doc) if encoded else ():
         holder = text.getparent()
         run = _ENCODED_RUN.search(str(text))
         markup = _markup_of(_percent_decode(run.group(0))) if run else None
         if holder is not None and markup and _insert(holder, markup, "percent-encoded", after=True):
             opened += 1
-    for node in _ATTR_MARKUP(doc):
+    for node in _ATTR_MARKUP(doc) if attr_markup else ():
         for name, value in node.attrib.items():
             if name.startswith("data-") and name != UNWRAPPED_ATTR:
                 markup = _markup_of(value)

@@ -111,7 +111,11 @@ def test_tsa_settings_default_pair_empty_disables_and_crawler_settings_win(monke
         monkeypatch.setenv("RECEIPTS_TSA_CA_FILE", "/etc/receipts/tsa-roots.pem")
         reset_settings()
         assert get_settings().tsa_urls == () and str(get_settings().tsa_ca_file) == "/etc/receipts/tsa-roots.pem"
-        assert tsa_config(ScrapySettings()).urls == ()  # absent from the crawler's settings: the environment's
+        from crawlers.config import settings_keys
+
+        # the environment reaches the crawl only through the crawler's settings (settings_keys)
+        assert tsa_config(ScrapySettings(settings_keys(get_settings()))).urls == ()
+        assert tsa_config(ScrapySettings()).urls == DEFAULT_TSA_URLS  # unset: the documented defaults
         crawler = ScrapySettings({"RECEIPTS_TSA_URLS": "https://a.example/tsr, https://b.example/tsr",
                                   "RECEIPTS_ORIGIN_MAP": {"https://a.example": "http://127.0.0.1:9"},
                                   "RECEIPTS_ALLOW_PRIVATE": False, "USER_AGENT": "Receipts/test"})

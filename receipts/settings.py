@@ -135,6 +135,9 @@ class Settings:
     api_header_timeout: float = 10.0  # seconds for a request's head to arrive whole
     api_body_timeout: float = 30.0  # seconds for a request's body to arrive whole
     api_max_connections: int = 256  # open connections (and running requests) before 503s
+    # -- many daemons on one database (issue 15) --
+    leader_lease: float = 15.0  # seconds a leader's lease lasts; a dead leader is replaced within it
+    host_budgets: str = ""  # "host=60/min,other.host=10/s": requests per window, for all daemons together
 
     @property
     def warc_dir(self) -> Path:
@@ -200,6 +203,9 @@ def get_settings() -> Settings:
         api_header_timeout=_float("RECEIPTS_API_HEADER_TIMEOUT", Settings.api_header_timeout),
         api_body_timeout=_float("RECEIPTS_API_BODY_TIMEOUT", Settings.api_body_timeout),
         api_max_connections=_int("RECEIPTS_API_MAX_CONNECTIONS", Settings.api_max_connections),
+        # -- many daemons on one database (issue 15) --
+        leader_lease=_float("RECEIPTS_LEADER_LEASE", Settings.leader_lease),
+        host_budgets=_env("RECEIPTS_HOST_BUDGETS", "") or "",
     )
 
 

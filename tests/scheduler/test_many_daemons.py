@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import psutil
-from daemon_support import DaemonProc, article_page, daemons, embed, unique_path, wait_for  # noqa: F401
-
-from fakeweb.catalog import VIETOR_ID
+from daemon_support import DaemonProc, article_page, daemons, unique_path, wait_for  # noqa: F401
 
 CRAWLS = int(os.environ.get("RECEIPTS_TEST_CRAWLS", "60"))
 FEED_URL = "https://newrepublic.com/feed/rss"
@@ -136,6 +135,8 @@ def test_polls_fire_once_per_due_time_and_the_lead_moves_when_the_leader_dies(da
         quiet()
         assert polls() == n and feed_fetches() == fetched + n
 
+    _rechecks_queued_once(db, "before", quiet)
+
     leader.kill()
     killed = time.monotonic()
     wait_for(lambda: any(_cluster(d)["is_leader"] for d in followers), 3 * float(LEASE) + 10, 0.05, "a follower to lead")
@@ -149,3 +150,19 @@ def test_polls_fire_once_per_due_time_and_the_lead_moves_when_the_leader_dies(da
     quiet()
     assert polls() == 5 and feed_fetches() == fetched + 5
     assert db.leases.find_one({"_id": "leader"})["holder"] == new_leader
+    _rechecks_queued_once(db, "after", quiet)
+
+
+def _rechecks_queued_once(db: Any, batch: str, quiet: Any, count: int = 20) -> None:
+    """Posts whose re-check fell due are queued once each (the leader's sweep), not once per daemon."""
+    now = datetime.now(UTC)
+    ids = [f"x:{batch}{n}" for n in range(count)]
+    db.posts.insert_many([{"_id": i, "first_seen_at": now - timedelta(days=2), "check_count": 1,
+                           "next_check_at": now - timedelta(minutes=1)} for i in ids])
+
+    def queued() -> Counter:
+        return Counter(p for j in db.jobs.find({"kind": "recheck_posts"}) for p in j["post_ids"] if p in ids)
+
+    wait_for(lambda: len(queued()) == count, 20, 0.1, f"the re-checks of batch {batch}")
+    quiet()
+    assert set(queued().values()) == {1}, queued()

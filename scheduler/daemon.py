@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
+from receipts.db.hostgate import parse_budgets
 from receipts.db.jobs import ensure_job_indexes
 from receipts.db.sources import SourceError, parse_every, source_schedules, update_source
 from receipts.models import utcnow
@@ -252,6 +253,7 @@ class Daemon:
     def prepare(self) -> None:
         """The data directory made private and the indexes in place (before anything is written)."""
         private_dir(self.settings.data_dir)
+        parse_budgets(self.settings.host_budgets)  # a bad RECEIPTS_HOST_BUDGETS stops the start, not every crawl
         self.archive.ensure_indexes()
         ensure_job_indexes(self.archive)
 

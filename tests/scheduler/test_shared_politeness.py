@@ -75,3 +75,12 @@ def test_a_429_seen_by_one_daemon_pauses_the_host_for_both(daemons, receipts_env
     for path in paths:
         arrived = min(e["time"] for e in log if e["path"].endswith(path))
         assert arrived >= seen["time"] + RETRY_AFTER - 0.2, (path, arrived - seen["time"])
+
+
+def test_a_bad_budget_stops_the_daemon_at_start_with_one_line(receipts_env) -> None:
+    from conftest import free_port
+
+    proc = receipts_env.run("serve", "--port", str(free_port()), timeout=60,
+                            extra_env={"RECEIPTS_HOST_BUDGETS": "cdn.syndication.twimg.com=lots/min"})
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "RECEIPTS_HOST_BUDGETS" in proc.stderr and "cdn.syndication.twimg.com=lots/min" in proc.stderr

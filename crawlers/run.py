@@ -23,6 +23,7 @@ from pymongo.errors import PyMongoError
 
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.hostgate import HostGate
 from receipts.ids import new_id
 from receipts.models import Crawl, Reference
 from receipts.quotes.article import previous_resolutions
@@ -99,6 +100,7 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
     crawl_id = crawl_id or new_id("cr")
     archive.start_crawl(Crawl(id=crawl_id, kind=kind, url=url, options=options, provenance=provenance(options)))
     overrides = dict(scrapy_overrides or {})
+    overrides.setdefault("RECEIPTS_HOST_GATE", HostGate(archive.db, get_settings().host_budgets))
     if "browser" in options:
         overrides["RECEIPTS_BROWSER"] = bool(options["browser"]) and get_settings().browser_enabled
     process = CrawlerProcess(build_settings(LOG_INSTALL_ROOT_HANDLER=False, **overrides))

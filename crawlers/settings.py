@@ -51,6 +51,7 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
             "crawlers.middlewares.retry.RetryAfterMiddleware": 550,
             "crawlers.middlewares.capture.CaptureMiddleware": 560,
             "crawlers.middlewares.ssrf.SSRFMiddleware": 940,
+            "crawlers.middlewares.host_gate.HostGateMiddleware": 945,
             "crawlers.middlewares.origin_map.OriginMapMiddleware": 950,
         },
         "ITEM_PIPELINES": {

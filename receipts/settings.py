@@ -152,6 +152,9 @@ class Settings:
     tsa_timeout: float = 10.0  # seconds per TSA request
     tsa_retry: float = 300.0  # first wait before a pending timestamp is asked for again (doubles, ≤ 6h)
     signing_key: str | None = None  # WACZ signing key: PEM text or a PEM file path; None: generated
+    # -- many daemons on one database (issue 15) --
+    leader_lease: float = 15.0  # seconds a leader's lease lasts; a dead leader is replaced within it
+    host_budgets: str = ""  # "host=60/min,other.host=10/s": requests per window, for all daemons together
 
     @property
     def warc_dir(self) -> Path:
@@ -223,6 +226,9 @@ def get_settings() -> Settings:
         tsa_timeout=_float("RECEIPTS_TSA_TIMEOUT", Settings.tsa_timeout),
         tsa_retry=parse_duration(_env("RECEIPTS_TSA_RETRY", "5m") or "5m"),
         signing_key=_env("RECEIPTS_SIGNING_KEY"),
+        # -- many daemons on one database (issue 15) --
+        leader_lease=_float("RECEIPTS_LEADER_LEASE", Settings.leader_lease),
+        host_budgets=_env("RECEIPTS_HOST_BUDGETS", "") or "",
     )
 
 

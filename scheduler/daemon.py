@@ -5,6 +5,15 @@ re-check sweep, webhook delivery and the source sync that reconciles ``sources``
 scheduled polls — in the ``apscheduler_jobs`` collection, so a restarted daemon resumes every
 schedule where it was. SIGTERM/SIGINT stop the API, let running crawls finish for a grace
 period and hand the rest back to the queue.
+
+Many daemons on one database (issue 15): every daemon works the shared job queue (leased, see
+:mod:`receipts.db.jobs`), but APScheduler 3 must not have several schedulers firing one job store.
+So every daemon starts its scheduler on the shared store, and only the leader's fires: the
+scheduler's pass (:meth:`ResilientScheduler._process_jobs`) first asks :class:`scheduler.leader.Leadership`
+and does nothing on the others, which keep their scheduler only to edit the store (``poll_now`` from
+their API). The leader alone installs the system jobs and syncs sources; when it dies, the next leader's
+first pass finds every job that fell due meanwhile and fires it once (``coalesce``). A leader that
+cannot renew its lease stops firing a safety margin before the lease ends, so two never fire at once.
 """
 
 from __future__ import annotations
@@ -26,12 +35,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from receipts.db import embedded_server, get_database, mongodb_uri
 from receipts.db.archive import Archive
+from receipts.db.hostgate import parse_budgets
 from receipts.db.jobs import ensure_job_indexes
 from receipts.db.sources import SourceError, parse_every, source_schedules, update_source
 from receipts.models import utcnow
 from receipts.private import private_dir
 from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
+from scheduler.leader import Leadership
 from scheduler.worker import DB_BACKOFF_CAP, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -70,7 +81,16 @@ class ResilientScheduler(BackgroundScheduler):
 
     APScheduler guards only ``get_due_jobs``; an error in ``update_job`` or ``get_next_run_time``
     (the database went away mid-pass) would end its thread for good while ``running`` stays true.
+    *may_fire* (the daemon's leadership) gates every pass: a daemon that does not lead fires nothing.
     """
+
+    may_fire: Callable[[], bool] | None = None
+    idle_wait: float = 1.0
+
+    def _process_jobs(self) -> float | None:
+        if self.may_fire is not None and not self.may_fire():
+            return self.idle_wait  # woken at once when this daemon gains the lead
+        return super()._process_jobs()
 
     def _main_loop(self) -> None:
         wait_seconds: float | None = TIMEOUT_MAX
@@ -107,17 +127,33 @@ class Daemon:
         self.db_server = "ok"  # the embedded server as last checked by the supervisor
         self._stopped = threading.Event()
         self._supervisor: threading.Thread | None = None
+        self.leadership = Leadership(self.archive.db, self.settings.leader_lease, on_change=self._on_leadership,
+                                     info={"host": self.host, "port": self.port, "workers": self.pool.size})
+
+    def is_leader(self) -> bool:
+        return self.leadership.is_leader()
+
+    def _on_leadership(self, leading: bool) -> None:
+        """Gained the lead: own the system jobs and the source schedule, and fire what is due now."""
+        if not leading or self.scheduler is None or self.draining:
+            return
+        self.install_system_jobs()
+        self.sync_sources()
+        self.scheduler.wakeup()
 
     # -- scheduler -----------------------------------------------------------------------------
     def build_scheduler(self) -> BackgroundScheduler:
         client: pymongo.MongoClient = pymongo.MongoClient(mongodb_uri(self.settings), tz_aware=True,
                                                           serverSelectionTimeoutMS=5000)
         store = MongoDBJobStore(database=self.settings.db_name, collection=APS_COLLECTION, client=client)
-        return ResilientScheduler(
+        scheduler = ResilientScheduler(
             jobstores={"default": store}, timezone="UTC",
             jobstore_retry_interval=min(10.0, max(1.0, 2 * self.settings.scheduler_tick)),
             executors={"default": {"type": "threadpool", "max_workers": 8}},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        scheduler.may_fire = self.is_leader
+        scheduler.idle_wait = max(0.1, min(1.0, self.settings.scheduler_tick))
+        return scheduler
 
     def install_system_jobs(self) -> None:
         assert self.scheduler is not None
@@ -134,6 +170,8 @@ class Daemon:
         """Make the scheduled polls match ``sources``: add new, re-time changed, drop removed."""
         with self._sync_lock:
             if self.scheduler is None or self.draining:  # see shutdown(): no scheduler calls once draining
+                return
+            if not self.is_leader():  # the leader owns the schedule (its sources-sync runs every tick)
                 return
             wanted: dict[str, tuple[dict[str, Any], timedelta]] = {}
             for doc in source_schedules(self.archive):
@@ -206,7 +244,8 @@ class Daemon:
         if running and isinstance(self.scheduler, ResilientScheduler) and not self.scheduler.loop_alive:
             running = False
         extra: dict[str, Any] = {} if self._supervisor is None else {"database_server": self.db_server}
-        return {**extra, "scheduler": "draining" if self.draining else ("ok" if running else "stopped"),
+        return {**extra, "cluster": self.leadership.view(),
+                "scheduler": "draining" if self.draining else ("ok" if running else "stopped"),
                 "workers": "draining" if self.draining else (
                     "ok" if self.pool.alive() == self.pool.size else f"{self.pool.alive()}/{self.pool.size} alive"),
                 "workers_busy": self.pool.busy_count}
@@ -215,6 +254,7 @@ class Daemon:
     def prepare(self) -> None:
         """The data directory made private and the indexes in place (before anything is written)."""
         private_dir(self.settings.data_dir)
+        parse_budgets(self.settings.host_budgets)  # a bad RECEIPTS_HOST_BUDGETS stops the start, not every crawl
         self.archive.ensure_indexes()
         ensure_job_indexes(self.archive)
 
@@ -232,8 +272,7 @@ class Daemon:
         signal.signal(signal.SIGINT, _on_signal)
         self.scheduler = self.build_scheduler()
         self.scheduler.start()
-        self.install_system_jobs()
-        self.sync_sources()
+        self.leadership.start()  # the leader installs the system jobs and syncs the sources
         self.pool.start()
         self.start_supervisor()
         server = make_server(self)
@@ -252,6 +291,7 @@ class Daemon:
         log.info("draining", extra={"grace_seconds": grace, "busy": self.pool.busy_count})
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
+        self.leadership.stop(release=True)  # another daemon takes the schedule over at once
         self.pool.drain(grace)
         # APScheduler's shutdown holds its job-store lock while it waits for running jobs; a
         # ``sources-sync`` job mid-way would then wait for that lock forever. Let it finish first

@@ -113,6 +113,15 @@ class _StatsCollector:
         if daemon is not None:
             yield GaugeMetricFamily("receipts_workers", "Worker slots", value=daemon.pool.size)
             yield GaugeMetricFamily("receipts_workers_busy", "Workers running a job", value=daemon.pool.busy_count)
+            view = daemon.leadership.view()  # issue 15: many daemons, one leader (as last seen, no database call)
+            yield GaugeMetricFamily("receipts_daemons_alive", "Daemons with a fresh heartbeat on this database",
+                                    value=view["daemons_alive"])
+            yield GaugeMetricFamily("receipts_daemon_is_leader", "1 if this daemon runs the schedules",
+                                    value=1 if view["is_leader"] else 0)
+            leader = GaugeMetricFamily("receipts_leader", "The daemon holding the leader lease", labels=["daemon"])
+            if view["leader"]:
+                leader.add_metric([view["leader"]], 1)
+            yield leader
 
 
 @router.get("/metrics", dependencies=[Depends(require_read)])

@@ -42,6 +42,7 @@ def test_shutdown_waits_for_a_running_sources_sync_instead_of_deadlocking(receip
     monkeypatch.setattr(daemon_module, "source_schedules", slow_schedules)
     daemon = Daemon(workers=0)
     daemon.prepare()
+    assert daemon.leadership.step() and daemon.is_leader()  # alone on its database: it leads, so it fires
     monkeypatch.setattr(daemon_module, "_current", daemon)
     lock = _WatchedLock()
     daemon._sync_lock = lock  # type: ignore[assignment]

@@ -12,9 +12,10 @@ X_HOSTS = frozenset({
 SHORT_HOSTS = frozenset({"t.co"})
 PIC_HOSTS = frozenset({"pic.twitter.com", "pic.x.com"})
 
-# /{user}/status/{id}, /{user}/statuses/{id}, /i/web/status/{id}, /i/status/{id}; optional /photo/N, /video/N
+# /{user}/status/{id}, /{user}/statuses/{id}, /i/web/status/{id}, /i/status/{id}, the video player's
+# /i/videos/tweet/{id}; optional /photo/N, /video/N
 _STATUS_PATH = re.compile(
-    r"^/(?:(?P<user>[A-Za-z0-9_]{1,50})/status(?:es)?|i/web/status|i/status|statuses)/(?P<id>\d{1,25})"
+    r"^/(?:(?P<user>[A-Za-z0-9_]{1,50})/status(?:es)?|i/web/status|i/status|i/videos/tweet|statuses)/(?P<id>\d{1,25})"
     r"(?:/(?P<media>photo|video)/(?P<index>\d+))?/?(?:$|[/?#])",
     re.ASCII,  # \d must not accept non-ASCII digits such as "١٢٣"
 )

@@ -11,14 +11,15 @@ from receipts.cli.common import fail, open_archive
 
 
 def verify(
-    article: Annotated[str | None, typer.Option("--article", help="Only this article's evidence.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Only this article's evidence (its URL).")] = None,
+    article: Annotated[str | None, typer.Option("--article", hidden=True, help="Old name of --url.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Recompute every stored hash (media, capture bodies, WARC files and records); exit 1 on any mismatch."""
     from receipts.evidence.verify import verify_archive
 
     try:
-        report = verify_archive(open_archive(), article)
+        report = verify_archive(open_archive(), url or article)
     except LookupError as exc:
         fail(str(exc))
         return

@@ -67,8 +67,8 @@ def test_exports_write_to_stdout_with_dash_and_take_url(receipts_env) -> None:
     assert none.returncode == 0 and "no articles matched" in none.stderr
 
 
-def test_submit_jobs_sources_and_import_find_the_daemon_through_its_runtime_file(receipts_env, daemons,
-                                                                                  fakeweb) -> None:  # noqa: F811
+def test_submit_jobs_sources_and_import_find_the_daemon_through_its_runtime_file(
+        receipts_env, daemons, fakeweb) -> None:  # noqa: F811
     daemon = daemons("desk")
     log = wait_for(lambda: "serving" in daemon.log() and daemon.log(), 10, 0.1, "the serving line")
     assert f"serving http://127.0.0.1:{daemon.port}/" in log

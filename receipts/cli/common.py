@@ -86,7 +86,9 @@ def describe_archive(archive: Archive) -> None:
     else:
         where = f"the embedded database in {settings.data_dir} (RECEIPTS_DATA_DIR) database {settings.db_name}"
     err.print(f"archive: {where}; files in {settings.data_dir}", highlight=False, soft_wrap=True)
-    if archive.articles.estimated_document_count() == 0 and archive.posts.estimated_document_count() == 0:
+    from receipts.db.desk import archive_is_empty
+
+    if archive_is_empty(archive):
         err.print("[yellow]warning:[/] this archive is empty (no articles, no posts): is it the one you meant? "
                   "Set RECEIPTS_DATA_DIR or RECEIPTS_MONGODB_URI.", highlight=False, soft_wrap=True)
 

@@ -141,7 +141,7 @@ def jobs_page(request: Request, ids: str = "", status: str | None = None) -> HTM
     jobs = [job_view(archive, d) for d in docs]
     live = any(j["status"] in ("queued", "running") for j in jobs)
     return page("jobs.html", title="Jobs", jobs=jobs, refresh=REFRESH_SECONDS if live else None, ids=ids,
-                status=status)
+                filter_status=status)
 
 
 @router.get("/legend", response_class=HTMLResponse)

@@ -14,8 +14,9 @@ from typing import Any
 from receipts.db.archive import Archive
 
 CHANGE_TYPES = ("post_deleted", "post_edited", "post_unavailable", "embed_removed")
-OUTLET_FIELDS = {"_id": 1, "title": 1, "domain": 1, "published_at": 1, "first_seen_at": 1, "references.post_id": 1,
-                 "references.platform": 1, "cites_deleted": 1, "cites_edited": 1}
+# whole ``references``: nx-27017 does not project dotted paths (``references.post_id`` comes back empty)
+OUTLET_FIELDS = {"_id": 1, "title": 1, "domain": 1, "published_at": 1, "first_seen_at": 1, "references": 1,
+                 "cites_deleted": 1, "cites_edited": 1, "url": 1, "canonical_url": 1}
 MAX_OUTLET_ARTICLES = 5000
 MAX_DELETIONS = 20000
 
@@ -57,7 +58,7 @@ def post_statuses(archive: Archive, post_ids: Iterable[str]) -> dict[str, dict[s
     ids = sorted(set(post_ids))
     if not ids:
         return {}
-    fields = {"_id": 1, "status": 1, "edited": 1, "is_edited": 1, "edit_ids": 1, "versions.seen_at": 1}
+    fields = {"_id": 1, "status": 1, "edited": 1, "is_edited": 1, "edit_ids": 1, "versions": 1}
     return {d["_id"]: d for d in archive.posts.find({"_id": {"$in": ids}}, fields)}
 
 

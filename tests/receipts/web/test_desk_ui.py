@@ -189,7 +189,7 @@ def test_article_labels_diff_and_downloads_return_the_archived_bytes(browser, ba
     assert verdict.inner_text() == "edited since quoted" and "changed after" in verdict.get_attribute("title")
     badge = ref.locator(".archived .badge-deleted")
     assert badge.inner_text().lower() == "deleted" and "no longer exists" in badge.get_attribute("title")
-    assert "[edited:" in ref.locator(".inline-diff ins").first.inner_text()  # first archived → latest
+    assert "[edited:" in ref.locator(".inline-diff .diff ins").first.inner_text()  # first archived → latest
     assert ref.locator(".deletion-seen").is_visible()
     assert page.locator(".flags [data-flag=cites_deleted]").inner_text() == "cites a deleted post"
     assert page.locator("[data-download=sheet]").count() == 0  # no evidence-sheet route in this app
@@ -330,7 +330,7 @@ OWN_CHECKS = """() => {
     if (!name(el)) out.push('unlabelled ' + el.outerHTML.slice(0, 80));
   for (const el of document.querySelectorAll('img')) if (!el.hasAttribute('alt')) out.push('img without alt');
   for (const el of document.querySelectorAll('button, a[href]'))
-    if (!el.textContent.trim() && !el.getAttribute('aria-label')) out.push('unnamed ' + el.outerHTML.slice(0, 80));
+    if (!el.textContent.trim() && !el.getAttribute('aria-label') && !el.querySelector('img[alt]:not([alt=""])')) out.push('unnamed ' + el.outerHTML.slice(0, 80));
   if (!document.documentElement.lang) out.push('no lang');
   if (document.querySelectorAll('main').length !== 1) out.push('main landmark count');
   if (document.querySelectorAll('h1').length !== 1) out.push('h1 count ' + document.querySelectorAll('h1').length);

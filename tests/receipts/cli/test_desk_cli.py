@@ -5,6 +5,8 @@ writes to stdout, one ``--url`` everywhere, and a daemon found through its runti
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import zipfile
 from io import BytesIO
@@ -114,3 +116,36 @@ def test_submit_jobs_sources_and_import_find_the_daemon_through_its_runtime_file
     assert elsewhere.returncode == 1 and "cannot reach the daemon at http://127.0.0.1:9" in elsewhere.stderr
     assert daemon.terminate() == 0
     assert not (receipts_env.data_dir / "daemon.json").exists()
+
+
+def test_demo_serve_ends_with_the_article_url_and_serves_it(receipts_env) -> None:
+    import signal
+    import threading
+
+    import httpx
+
+    from receipts.queries import short_id
+
+    log = (receipts_env.data_dir / "demo.log").open("w")
+    proc = subprocess.Popen([str(BIN / "receipts"), "demo", "--serve"], env=receipts_env.env, cwd=receipts_env.data_dir,
+                            stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    try:
+        wait_for(lambda: any(line.startswith("open ") for line in lines) or proc.poll() is not None, 240, 0.2,
+                 "the demo's open line")
+        assert proc.poll() is None, (proc.returncode, lines, (receipts_env.data_dir / "demo.log").read_text())
+        opened = [line for line in lines if line.startswith("open ")][-1].split()[1]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/articles/[0-9a-f]{16}", opened)
+        assert opened.endswith(short_id(ARTICLE_URL))
+        page = httpx.get(opened, timeout=10)
+        assert page.status_code == 200 and "Pete Hegseth" in page.text
+        assert "Pete Hegseth" in "".join(lines[:-1])  # the report came first
+        proc.send_signal(signal.SIGTERM)  # (SIGINT is ignored by processes started in the background)
+        assert proc.wait(90) == 0
+        assert not (receipts_env.data_dir / "daemon.json").exists()  # the served daemon stopped too
+    finally:
+        log.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

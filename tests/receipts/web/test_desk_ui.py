@@ -22,7 +22,7 @@ import httpx
 import pytest
 from archive_support import RUPAR, RUPAR_KEY, Seed, process_env
 from conftest import ARTIFACTS, ROOT, free_port
-from daemon_support import daemons, wait_for  # noqa: F401
+from daemon_support import crawl_under_way, daemons, slow_article, wait_for  # noqa: F401
 
 from crawlers.browser import LAUNCH_ARGS, find_chromium
 from fakeweb import ARTICLE_URL
@@ -174,6 +174,31 @@ def test_a_cross_site_post_cannot_submit(receipts_env, daemons) -> None:  # noqa
         mixed = http.post("/submit", data={"urls": f"{ARTICLE_URL}\nftp://x.example/a", "token": daemon.token()})
         assert mixed.status_code == 200 and "ftp://x.example/a" in mixed.text and "Queued 1 crawl" in mixed.text
     assert [d["url"] for d in receipts_env.db.jobs.find({})] == [ARTICLE_URL]
+
+
+def test_a_running_job_shows_its_progress_as_it_goes(receipts_env, daemons, fakeweb, bulk) -> None:  # noqa: F811
+    slow = {"RECEIPTS_DOWNLOAD_DELAY": "0.3", "RECEIPTS_CONCURRENCY": "1", "RECEIPTS_PER_HOST_CONCURRENCY": "1"}
+    daemon = daemons("desk-progress", **slow)
+    with daemon.client() as api:
+        job_id = api.post("/api/v1/crawls", json={"url": slow_article(fakeweb, "desk-progress", 12)}).json()["id"]
+    crawl_under_way(receipts_env.db, job_id)
+    archived = re.compile(r'class="archived-count">(\d+)<')
+
+    def running_progress() -> int:
+        """Posts archived so far, as the jobs page shows a running job (0 once it is not running)."""
+        html = httpx.get(f"{daemon.base_url}/jobs", params={"ids": job_id}, timeout=10).text
+        if 'data-status="running"' not in html:
+            return 0
+        assert 'http-equiv="refresh"' in html and 'class="found">…<' in html
+        return int(archived.search(html).group(1))
+
+    seen = [wait_for(running_progress, 60, 0.2, "posts archived so far on a running job's row")]
+    done = wait_for(lambda: receipts_env.db.jobs.find_one({"_id": job_id})["status"] == "done", 180, 0.3, "done")
+    assert done
+    html = httpx.get(f"{daemon.base_url}/jobs", params={"ids": job_id}, timeout=10).text
+    final = int(archived.search(html).group(1))
+    assert final == 12 > seen[0] >= 1 and 'http-equiv="refresh"' not in html
+    assert re.search(r'class="found">12<', html) and re.search(r'class="failed-count">0<', html)
 
 
 # -- the seeded archive: labels, diffs, downloads, outlet, legend, phone width ------------------------------

@@ -172,13 +172,19 @@ def read_runtime(check_alive: bool = True) -> dict[str, Any] | None:
 
 def api_url(override: str | None = None) -> str:
     """Where the daemon is: ``--api-url``, RECEIPTS_API_URL, the runtime file, then host:port."""
+    return _api_url(override)[0]
+
+
+def _api_url(override: str | None) -> tuple[str, str]:
     settings = get_settings()
     if override:
-        return override.rstrip("/")
+        return override.rstrip("/"), "--api-url"
     if settings.api_url:
-        return settings.api_url.rstrip("/")
+        return settings.api_url.rstrip("/"), "RECEIPTS_API_URL"
     info = read_runtime()
-    return info["url"] if info else settings.api_base_url
+    if info:
+        return info["url"], str(runtime_path())
+    return settings.api_base_url, "RECEIPTS_API_HOST/RECEIPTS_API_PORT (no running daemon recorded)"
 
 
 def api_client(override: str | None = None) -> Any:
@@ -187,11 +193,14 @@ def api_client(override: str | None = None) -> Any:
 
     from receipts.api.auth import read_token
 
+    url, source = _api_url(override)
+    if VERBOSE["on"]:
+        err.print(f"daemon: {url} (from {source})", highlight=False, soft_wrap=True)
     headers = {"Accept": "application/json"}
     token = read_token(get_settings())
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.Client(base_url=api_url(override), headers=headers, timeout=30.0)
+    return httpx.Client(base_url=url, headers=headers, timeout=30.0)
 
 
 def api_error(resp: Any) -> str:

@@ -83,6 +83,8 @@ def test_submit_jobs_sources_and_import_find_the_daemon_through_its_runtime_file
     done = receipts_env.run("submit", ARTICLE_URL, "--wait", timeout=240)
     assert done.returncode == 0, done.stderr
     assert "queued " in done.stderr and "Pete Hegseth" in done.stdout  # the crawl report, not just the job id
+    verbose = receipts_env.run("-v", "jobs", check=True)
+    assert f"daemon: http://127.0.0.1:{daemon.port} (from {receipts_env.data_dir / 'daemon.json'})" in verbose.stderr
     jobs = receipts_env.run("jobs", "--json", check=True)
     listed = [json.loads(line) for line in jobs.stdout.splitlines()]
     assert listed and listed[0]["url"] == ARTICLE_URL and listed[0]["status"] == "done"

@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml fakeweb/pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' -e ./fakeweb
 	@touch $(STAMP)
 
+# `make demo SERVE=1` then serves the web UI on the demo archive and ends with "open http://127.0.0.1:PORT/articles/…"
 demo: setup
-	$(BIN)/receipts demo
+	$(BIN)/receipts demo $(if $(SERVE),--serve)
 
 test: setup
 	$(BIN)/pytest -q

@@ -11,11 +11,19 @@ import sys
 import typer
 
 from receipts.cli import crawl, daemon, evidence, export, media, query
-from receipts.cli.common import err
+from receipts.cli.common import err, set_verbose
 from receipts.settings import SettingsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Receipts: archive the social posts a news article embeds or cites, with provenance.")
+
+
+
+@app.callback()
+def _options(verbose: bool = typer.Option(False, "--verbose", "-v", help="Say which archive (data directory or "
+                                          "MongoDB URI) a command uses, and warn when it is empty.")) -> None:
+    set_verbose(verbose)
+
 
 for _commands in (crawl, daemon, evidence, export, media, query):
     _commands.register(app)

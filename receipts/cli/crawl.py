@@ -80,6 +80,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the offline demo web (0 = any free port).")] = 0,
     token: Annotated[bool, typer.Option("--token/--no-token", help="Give the fake X API a bearer token, so "
                                         "unlinked quotes are searched (--no-token shows them unresolved).")] = True,
+    serve: Annotated[bool, typer.Option("--serve", help="Then run `receipts serve` on this archive (the demo web "
+                                        "stays up for new crawls) and print the article's URL; Ctrl-C stops.")] = False,
+    serve_port: Annotated[int, typer.Option("--serve-port", help="Port for --serve (0 = any free port).")] = 0,
 ) -> None:
     """Serve the bundled offline demo (a news article + a fake X) on loopback, crawl it, print the report."""
     try:  # the fake web is a development package (fakeweb/), not part of `pip install .`
@@ -103,16 +106,65 @@ def demo(
         if not as_json:
             err.print(f"demo web on {web.base_url}; crawling {DEMO_ARTICLE_URL}", highlight=False)
         report = _crawl_and_report(DEMO_ARTICLE_URL, as_json, options={"demo": True})
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            from receipts.report import render_text
+
+            typer.echo(render_text(report))
+            _demo_sheet(DEMO_ARTICLE_URL)
+        if serve and not _failure(report):
+            _serve_demo(report, serve_port)
     finally:
         web.stop()
-    if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False))
-    else:
-        from receipts.report import render_text
-
-        typer.echo(render_text(report))
-        _demo_sheet(DEMO_ARTICLE_URL)
     _exit_for(report)
+
+
+def _serve_demo(report: dict, port: int) -> None:
+    """``receipts serve`` on this archive in a child process; prints where to open the article, waits for Ctrl-C."""
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    from receipts.queries import short_id
+
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    child = subprocess.Popen([sys.executable, "-m", "receipts.cli", "serve", "--host", "127.0.0.1", "--port",
+                              str(port)], env={**os.environ, "RECEIPTS_API_URL": base})
+    signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))  # stop = stop the daemon too
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if child.poll() is not None:
+                fail(f"`receipts serve` exited with {child.returncode}")
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                fail(f"`receipts serve` did not answer on {base} within 60 s")
+            time.sleep(0.2)
+        article = (report.get("article") or {}).get("canonical_url") or (report["crawl"].get("article_id") or "")
+        typer.echo(f"open {base}/articles/{short_id(article)}" if article else f"open {base}/")
+        sys.stdout.flush()
+        child.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the daemon too; SIGTERM covers a SIGINT sent to this process only
+        child.send_signal(signal.SIGTERM)
+    finally:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(60)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def _demo_sheet(url: str) -> None:

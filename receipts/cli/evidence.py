@@ -12,7 +12,8 @@ from receipts.cli.common import fail, open_archive
 
 
 def verify(
-    article: Annotated[str | None, typer.Option("--article", help="Only this article's evidence.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Only this article's evidence (its URL).")] = None,
+    article: Annotated[str | None, typer.Option("--article", hidden=True, help="Old name of --url.")] = None,
     wacz: Annotated[list[Path] | None, typer.Option(
         "--wacz", help="Check this WACZ package (repeatable); alone, nothing in the archive is checked.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON line per object checked, then a summary line.")] = False,
@@ -23,7 +24,8 @@ def verify(
     from receipts.evidence.verify import VerifyReport, verify_archive
 
     try:
-        report = verify_archive(open_archive(), article) if (article or not wacz) else VerifyReport()
+        target = url or article
+        report = verify_archive(open_archive(), target) if (target or not wacz) else VerifyReport()
     except LookupError as exc:
         fail(str(exc))
         return

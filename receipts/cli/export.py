@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -20,31 +21,49 @@ from receipts.cli.common import (
     Text,
     Url,
     fail,
+    is_stdout,
+    none_matched,
     open_archive,
     query_or_fail,
 )
 
 export_app = typer.Typer(no_args_is_help=True, help="Export archived evidence (WACZ, …).")
 
-Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
+Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write (- for stdout).")]
+ArticleAlias = Annotated[str | None, typer.Option("--article", hidden=True, help="Old name of --url.")]
 
 
 @export_app.command("wacz")
 def export_wacz(
-    article: Annotated[str, typer.Option("--article", help="The article URL (as crawled, or canonical).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The .wacz file to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .wacz file to write (- for stdout).")],
+    url: Annotated[str | None, typer.Option("--url", help="The article URL (as crawled, or canonical).")] = None,
+    article: ArticleAlias = None,
 ) -> None:
-    """Pack one article's captures (article, posts, short links, media, resources) into a signed WACZ 1.1."""
+    """Pack one article's captures (article, posts, short links, media, screenshots) into a signed WACZ 1.1."""
+    import shutil
+    import tempfile
+
     from receipts.evidence.signing import SigningError
     from receipts.evidence.wacz import export_wacz as write_wacz
 
-    try:
-        summary = write_wacz(open_archive(), article, output)
-    except (LookupError, SigningError) as exc:
-        fail(str(exc))
+    target = url or article
+    if not target:
+        fail("give the article with --url", 2)
         return
-    typer.echo(f"wrote {summary.path} ({summary.bytes} bytes): {summary.captures} captures, "
-               f"{summary.records_copied} record groups, {summary.pages} pages")
+    to_stdout = is_stdout(output)
+    with tempfile.TemporaryDirectory(prefix="receipts-wacz-out-") as tmp:
+        path = Path(tmp) / "evidence.wacz" if to_stdout else output
+        try:
+            summary = write_wacz(open_archive(), target, path)
+        except (LookupError, SigningError) as exc:
+            fail(str(exc))
+            return
+        if to_stdout:
+            with path.open("rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    typer.echo(f"wrote {'stdout' if to_stdout else summary.path} ({summary.bytes} bytes): {summary.captures} "
+               f"captures, {summary.records_copied} record groups, {summary.pages} pages", err=to_stdout)
     key = summary.signing_key
     if key is not None:
         if key.generated:
@@ -53,16 +72,33 @@ def export_wacz(
         stamp = {"stamped": "timestamped", "pending": "timestamp pending (the daemon retries)"}.get(
             summary.signature_timestamp or "", "not timestamped (RECEIPTS_TSA_URLS is empty)")
         typer.echo(f"signed by {summary.signed_by} ({key.source}); signature {stamp}; "
-                   f"{summary.warc_tokens} WARC timestamp tokens packed")
+                   f"{summary.warc_tokens} WARC timestamp tokens packed", err=to_stdout)
     if summary.captures_without_warc:
-        typer.echo(f"note: {summary.captures_without_warc} captures predate WARC writing and are not in the package",
-                   err=True)
+        typer.echo(f"note: {summary.captures_without_warc} captures were stored before WARC writing: this package "
+                   "lists them but has no HTTP records for them", err=True)
+
+
+def _write(fmt: str, archive: Any, query: dict[str, Any], fh: TextIO) -> int:
+    from receipts.exports.csv import write_csv
+    from receipts.exports.jsonl import write_jsonl
+    from receipts.exports.prov import iter_prov
+
+    if fmt == "jsonl":
+        return write_jsonl(archive, query, fh)
+    if fmt == "csv":
+        return write_csv(archive, query, fh)
+    n = 0
+    for chunk in iter_prov(archive, query):
+        fh.write(chunk)
+        n += 1
+    return max(n - 2, 0)
 
 
 @export_app.command("sheet")
 def export_sheet(
-    article: Annotated[str, typer.Option("--article", help="The article URL (as crawled, or canonical) or short id.")],
     output: Annotated[str, typer.Option("-o", "--output", help="receipt.pdf, receipt.html, or - (HTML on stdout).")],
+    url: Annotated[str | None, typer.Option("--url", help="The article URL (as crawled, or canonical) or short id.")] = None,
+    article: ArticleAlias = None,
 ) -> None:
     """The evidence sheet of one article: references beside the archived posts, hashes, WARC files, timestamps."""
     import sys
@@ -73,8 +109,12 @@ def export_sheet(
     path = Path(output)
     if output != "-" and path.suffix.lower() not in (".pdf", ".html", ".htm"):
         fail("the output must end in .pdf or .html (or be - for HTML on stdout)", 2)
+    target = url or article
+    if not target:
+        fail("give the article with --url", 2)
+        return
     try:
-        html = sheet_html(open_archive(), article)
+        html = sheet_html(open_archive(), target)
     except LookupError as exc:
         fail(str(exc))
         return
@@ -96,31 +136,25 @@ def export_sheet(
 
 def _export(fmt: str, output: Path, url: str | None, domain: str | None, published_from: str | None,
             published_to: str | None, language: str | None, cites: str | None, text: str | None) -> None:
-    from receipts.exports.csv import write_csv
-    from receipts.exports.jsonl import write_jsonl
-    from receipts.exports.prov import iter_prov
     from receipts.queries import ArticleFilters, article_query
 
     archive = open_archive()
     filters = ArticleFilters(url=url, domain=domain, published_from=published_from, published_to=published_to,
                              language=language, cites=cites, q=text)
     query = query_or_fail(lambda: article_query(archive, filters))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            n = write_jsonl(archive, query, fh)
-        elif fmt == "csv":
-            n = write_csv(archive, query, fh)
-        else:
-            n = 0
-            for chunk in iter_prov(archive, query):
-                fh.write(chunk)
-                n += 1
-            n = max(n - 2, 0)
-    tmp.replace(output)
+    if is_stdout(output):
+        n = _write(fmt, archive, query, sys.stdout)
+        sys.stdout.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".part")
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            n = _write(fmt, archive, query, fh)
+        tmp.replace(output)
     unit = "nodes" if fmt == "prov" else "rows"
-    typer.echo(f"wrote {output} ({n} {unit})", err=True)
+    typer.echo(f"wrote {'stdout' if is_stdout(output) else output} ({n} {unit})", err=True)
+    if n == 0:
+        none_matched("articles")
 
 
 @export_app.command("jsonl")

@@ -21,6 +21,7 @@ from receipts.cli.common import (
     Text,
     Url,
     fail,
+    none_matched,
     open_archive,
     query_or_fail,
 )
@@ -96,6 +97,8 @@ def query_articles(platform: Platform = None, url: Url = None, domain: Domain = 
                              language=language, cites=cites, q=text)
     query = query_or_fail(lambda: article_query(archive, filters))
     page = _page(archive.articles, query, ARTICLE_SORT, lambda d: d, limit, cursor, None)
+    if not page["items"]:
+        none_matched("articles")
     if as_csv:
         _emit_csv((row for doc in page["items"] for row in flat_rows(archive, doc)), ROW_COLUMNS)
         return
@@ -133,6 +136,8 @@ def query_posts(
                           status=status, has_media=has_media, q=text)
     query = query_or_fail(lambda: post_query(archive, filters))
     page = _page(archive.posts, query, POST_SORT, post_summary, limit, cursor, {"raw": 0})
+    if not page["items"]:
+        none_matched("posts")
     if as_json:
         typer.echo(json.dumps(page, ensure_ascii=False))
         return
@@ -164,6 +169,8 @@ def query_events(
     archive = open_archive()
     query = query_or_fail(lambda: event_query(EventFilters(type=type_, since=since, subject_id=subject)))
     page = _page(archive.events, query, EVENT_SORT, event_json, limit, cursor, None)
+    if not page["items"]:
+        none_matched("events")
     if as_json:
         typer.echo(json.dumps(page, ensure_ascii=False))
         return

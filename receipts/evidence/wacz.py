@@ -95,11 +95,12 @@ def write_selected_warc(ev: ArticleEvidence, out_path: Path, warc_dir: Path) -> 
     """The article's records in one WARC; returns (record groups copied, captures without WARC span)."""
     spans: list[tuple[str, int, int]] = []
     missing = 0
+    resource_ids = {entry.get("record_id") for _, entry in ev.resources}
     for capture in ev.captures:
         span = capture.meta.get("warc") or {}
         if capture.warc_file and "offset" in span and "length" in span:
             spans.append((capture.warc_file, int(span["offset"]), int(span["length"])))
-        else:
+        elif not (capture.warc_record_id and capture.warc_record_id in resource_ids):  # screenshots: resources
             missing += 1
     spans.extend((name, int(e["offset"]), int(e["length"])) for name, e in ev.resources)
     seen: set[tuple[str, int]] = set()

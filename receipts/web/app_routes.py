@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from receipts.api import routes_archive, routes_exports, routes_media, routes_memento
-from receipts.web import login
+from receipts.web import desk, feed, login, outlets
 from receipts.web import routes as web_routes
 
 
@@ -14,4 +14,6 @@ def include(app: FastAPI) -> None:
     for module in (routes_archive, routes_media, routes_memento, routes_exports):
         app.include_router(module.router)
     login.install(app)
+    for module in (desk, feed, outlets):  # the desk: submit, jobs, changes, outlets, legend
+        app.include_router(module.router)
     app.include_router(web_routes.router)

@@ -22,7 +22,8 @@ from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.dates import as_utc
-from receipts.db.reads import capture_docs_for
+from receipts.db.desk import deletion_seen
+from receipts.db.reads import capture_docs_for, posts_by_ids
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -45,6 +46,7 @@ from receipts.queries import (
     post_query,
 )
 from receipts.settings import get_settings
+from receipts.web.labels import explain, label
 from receipts.web.login import require_read_ui
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +77,8 @@ env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=T
 env.filters["when"] = _when
 env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v})
 env.globals["login_required"] = lambda: get_settings().api_read_token_required
+env.globals["label"] = label
+env.globals["explain"] = explain
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -188,7 +192,37 @@ def article_page(key: str, request: Request) -> HTMLResponse:
     if doc is None:
         return not_found("No archived article with this id.")
     article = article_detail(archive, doc)
-    return page("article.html", title=article["title"] or article["id"], article=article)
+    annotate_references(archive, article["references"])
+    return page("article.html", title=article["title"] or article["id"], article=article,
+                sheet=has_sheet(request))
+
+
+def has_sheet(request: Request) -> bool:
+    """The app serves the evidence sheet ``/articles/<id>/sheet.pdf`` (a separate module adds the route)."""
+    return any(str(getattr(r, "path", "")).startswith("/articles/") and str(getattr(r, "path", "")).endswith(
+        "/sheet.pdf") for r in request.app.routes)
+
+
+def annotate_references(archive: Any, refs: list[dict[str, Any]]) -> None:
+    """Add ``diff`` (word diff of an edited post or an altered quote) and ``deletion_seen`` to each reference."""
+    edited = [r["post"]["id"] for r in refs if r.get("post") and r["post"].get("version_count", 0) > 1]
+    versions = {d["_id"]: d.get("versions") or [] for d in posts_by_ids(archive, edited)} if edited else {}
+    deleted = deletion_seen(archive, [r["post"]["id"] for r in refs if r.get("post") and r["state"] == "deleted"])
+    for ref in refs:
+        post = ref.get("post")
+        ref["diff"], ref["diff_caption"], ref["deletion_seen"] = [], "", None
+        if not post:
+            continue
+        verdict = (ref.get("quote_check") or {}).get("verdict")
+        texts = [v.get("text") or "" for v in versions.get(post["id"], [])]
+        if verdict in ("altered", "misattributed") and ref.get("displayed_text") and post.get("text"):
+            ref["diff"] = word_diff(ref["displayed_text"], post["text"])
+            ref["diff_caption"] = "What the article showed → what the post says:"
+        elif len(texts) > 1:
+            ref["diff"] = word_diff(texts[0], texts[-1])
+            ref["diff_caption"] = f"Edited: first archived text → latest ({len(texts)} versions):"
+        if ref["state"] == "deleted":
+            ref["deletion_seen"] = deleted.get(post["id"]) or post.get("last_checked_at")
 
 
 @router.get("/posts/{key:path}", response_class=HTMLResponse)

@@ -94,7 +94,7 @@ def test_hostile_article_text_stays_text(seed: Seed) -> None:
 
 def test_cli_writes_pdf_with_the_references_and_hashes_and_a_png_of_page_one(seed: Seed, tmp_path: Path) -> None:
     out = tmp_path / "receipt.pdf"
-    proc = seed.cli("export", "sheet", "--article", ARTICLE_URL, "-o", str(out))
+    proc = seed.cli("export", "sheet", "--url", ARTICLE_URL, "-o", str(out))
     assert out.read_bytes().startswith(b"%PDF-") and "wrote" in proc.stderr
     reader = pypdf.PdfReader(str(out))
     text = "\n".join(page.extract_text() for page in reader.pages)

@@ -30,7 +30,9 @@ def test_quick_discovery_run_writes_results(tmp_path: Path) -> None:
     assert result["name"] == "discovery"
     assert result["value"] > 0 and result["comparison"] > 0
     assert result["ratio"] == result["value"] / result["comparison"]
-    assert result["passed"] is None  # discovery has no target
+    assert isinstance(result["passed"], bool)  # issue 13: the new passes' cost against their budget
+    extra = result["details"]["form_passes_extra"]
+    assert result["passed"] == (extra <= 0.25) and result["details"]["form_passes_ms_per_article"] >= 0
     assert result["note"] and not result["note"].startswith("error")
     details = result["details"]
     assert details["articles"] > details["fixture_articles"] > 0

@@ -69,9 +69,25 @@ def parse_budgets(text: str) -> list[Budget]:
 class HostGate:
     """Budgets and pauses over ``host_gate``: :meth:`delay` before a request, :meth:`pause` after a 429."""
 
+    PAUSE_TTL = 1.0  # seconds a host's pause state is trusted before it is read again
+    DOWN_FOR = 10.0  # after a database error, requests go without asking for this long
+
     def __init__(self, db: Database, budgets: list[Budget] | str = "") -> None:
         self.coll: Collection = db["host_gate"]
         self.budgets = parse_budgets(budgets) if isinstance(budgets, str) else list(budgets)
+        self._pauses: dict[str, tuple[float, float]] = {}  # host -> (read at, paused until)
+        self._down_until = 0.0
+
+    def _paused_until(self, host: str, now: float) -> float:
+        """When *host*'s shared pause ends (0: not paused), read at most once a PAUSE_TTL per host, so an
+        unbudgeted request costs no database round trip."""
+        cached = self._pauses.get(host)
+        if cached is not None and now - cached[0] < self.PAUSE_TTL:
+            return cached[1]
+        pause = self.coll.find_one({"_id": f"pause|{host}"})
+        until = float(pause.get("until") or 0) if pause else 0.0
+        self._pauses[host] = (now, until)
+        return until
 
     def __deepcopy__(self, memo: dict) -> HostGate:
         """Scrapy deep-copies its settings per crawler; the gate (a database handle) is shared as is."""
@@ -85,9 +101,10 @@ class HostGate:
         """Seconds to wait before a request to *host*; 0 means go (and the request was counted)."""
         now = time.time() if now is None else now
         host = host.lower()
+        if now < self._down_until:
+            return 0.0  # the database is away: do not make every request wait for it
         try:
-            pause = self.coll.find_one({"_id": f"pause|{host}"})
-            until = float(pause.get("until") or 0) if pause else 0.0
+            until = self._paused_until(host, now)
             if until > now:
                 return until - now
             budget = self.budget_for(host)
@@ -103,6 +120,7 @@ class HostGate:
                 return 0.0
             return (window + 1) * budget.period - now + random.uniform(0.0, min(0.25, budget.period / 20))
         except PyMongoError as exc:
+            self._down_until = now + self.DOWN_FOR
             log.warning("host gate unavailable; not waiting", extra={"host": host, "error": str(exc)[:200]})
             return 0.0
 
@@ -111,6 +129,7 @@ class HostGate:
         now = time.time() if now is None else now
         host = host.lower()
         until = now + max(0.0, min(float(seconds), MAX_PAUSE))
+        self._pauses[host] = (now, max(until, self._pauses.get(host, (0.0, 0.0))[1]))
         try:
             self.coll.update_one({"_id": f"pause|{host}", "until": {"$lt": until}},
                                  {"$set": {"until": until, "host": host}}, upsert=True)

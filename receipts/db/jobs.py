@@ -284,6 +284,13 @@ class JobQueue:
                 return new
         return None
 
+    def _crawl_finished(self, job: dict[str, Any]) -> bool:
+        """Whether the job's last crawl ran to its end (so running it again would do it twice)."""
+        crawl_ids = job.get("crawl_ids") or []
+        crawl = self.archive.crawl_doc(crawl_ids[-1]) if crawl_ids else None
+        return bool(crawl) and crawl.get("status") in ("done", "done_with_errors") \
+            and crawl.get("finished_at") is not None
+
     def reap_expired(self, now: datetime | None = None,
                      on_orphan: Callable[[dict[str, Any], str], None] | None = None) -> list[str]:
         """Hand back running jobs whose lease expired (their worker died); returns their ids.
@@ -306,15 +313,17 @@ class JobQueue:
             attempts = int(doc.get("attempts", 0))
             entry = {"at": now, "error": f"lease expired: worker {doc.get('worker')} stopped renewing",
                      "attempt": attempts}
-            if attempts < int(doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS)):
+            if self._crawl_finished(doc):  # the worker died after its crawl ended, before it settled the job
+                fields = {"status": "done", "finished_at": now}
+            elif attempts < int(doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS)):
                 fields: dict[str, Any] = {"status": "queued", "not_before": None}
             else:
                 fields = {"status": "failed", "finished_at": now}
             if self._swap(doc, {**fields, "claim": None, "lease_until": None, "worker_pid": None,
                                 "errors": [*doc.get("errors", []), entry]}) is not None:
                 reaped.append(doc["_id"])
-                if fields["status"] == "failed":
+                if fields["status"] in ("done", "failed"):
                     self.release_lock(doc.get("url_key"), doc["_id"])
-                if on_orphan is not None and doc.get("crawl_ids"):
+                if on_orphan is not None and doc.get("crawl_ids") and fields["status"] != "done":
                     on_orphan(doc, entry["error"])
         return reaped

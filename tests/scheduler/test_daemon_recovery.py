@@ -54,11 +54,15 @@ def test_dead_daemon_job_is_taken_over_after_its_lease(daemons, receipts_env, fa
     done = wait_for(lambda: (j := db.jobs.find_one({"_id": job_id}))["status"] in ("done", "failed") and j, 60, 0.1,
                     "the other daemon to finish the job")
     assert done["status"] == "done", done
-    assert done["worker"].split("/")[0].endswith(f":{second.pid}")
-    assert done["attempts"] == 2 and "lease expired" in done["errors"][0]["error"]
+    assert "lease expired" in done["errors"][0]["error"]
     crawls = [db.crawls.find_one({"_id": c}) for c in done["crawl_ids"]]
-    assert crawls[0]["status"] != "running"  # closed: failed, or finished just before the worker noticed
-    assert crawls[1]["status"] in ("done", "done_with_errors")
+    if done["attempts"] == 1:  # the crawl had ended before its daemon died: settled, never crawled twice
+        assert [c["status"] for c in crawls] in (["done"], ["done_with_errors"])
+    else:
+        assert done["worker"].split("/")[0].endswith(f":{second.pid}")
+        assert done["attempts"] == 2
+        assert crawls[0]["status"] != "running"  # closed: failed, or finished just before the worker noticed
+        assert crawls[1]["status"] in ("done", "done_with_errors")
 
 
 def test_restarted_daemon_keeps_schedules_and_queued_jobs(daemons, receipts_env, fakeweb) -> None:  # noqa: F811

@@ -87,6 +87,26 @@ def test_lease_expiry_backoff_and_hand_back(receipts_env) -> None:
     assert handed["status"] == "queued" and handed["attempts"] == 1 and handed["history"][-1]["event"] == "handed_back"
 
 
+def test_a_job_whose_crawl_ended_before_its_worker_died_is_settled_not_run_again(receipts_env) -> None:
+    from receipts.models import Crawl
+
+    archive = _archive()
+    queue = JobQueue(archive)
+    for name, status in (("ended", "done"), ("cut", "running")):
+        job, _ = queue.enqueue("crawl", url=f"https://news.example/reap-{name}")
+        held = queue.claim("w1", lease=60)
+        crawl_id = f"cr-reap-{name}"
+        assert queue.add_crawl(job["_id"], held["claim"], crawl_id, worker_pid=1)
+        archive.start_crawl(Crawl(id=crawl_id, kind="crawl", url=job["url"], status=status,
+                                  finished_at=utcnow() if status == "done" else None))
+    later = utcnow() + timedelta(seconds=120)
+    assert len(queue.reap_expired(now=later)) == 2
+    ended = queue.jobs.find_one({"url": "https://news.example/reap-ended"})
+    cut = queue.jobs.find_one({"url": "https://news.example/reap-cut"})
+    assert ended["status"] == "done" and ended["attempts"] == 1  # its crawl is done: not crawled twice
+    assert cut["status"] == "queued"  # its crawl was cut off: another worker takes it over
+
+
 def test_decaying_recheck_schedule() -> None:
     first = datetime(2026, 1, 1, tzinfo=UTC)
     offsets = (3600.0, 6 * 3600.0, 86400.0)

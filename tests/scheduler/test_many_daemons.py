@@ -77,8 +77,13 @@ def test_sixty_crawls_each_done_once_across_three_daemons_one_killed(daemons, re
     jobs = list(db.jobs.find({}))
     assert len(jobs) == CRAWLS and {j["status"] for j in jobs} == {"done"}, Counter(j["status"] for j in jobs)
     taken_over = db.jobs.find_one({"_id": running["_id"]})
-    assert taken_over["attempts"] == 2 and "lease expired" in taken_over["errors"][0]["error"]
-    assert victim_ident + "/" not in taken_over["worker"] + "/"  # finished by a survivor
+    assert "lease expired" in taken_over["errors"][0]["error"]
+    if taken_over["attempts"] == 1:  # the victim's crawl had ended just before the kill: settled, not re-run
+        assert [db.crawls.find_one({"_id": c})["status"] for c in taken_over["crawl_ids"]] in (["done"],
+                                                                                               ["done_with_errors"])
+    else:
+        assert taken_over["attempts"] == 2
+        assert victim_ident + "/" not in taken_over["worker"] + "/"  # finished by a survivor
     all_crawl_ids = [c for j in jobs for c in j["crawl_ids"]]
     assert len(all_crawl_ids) == len(set(all_crawl_ids))  # no crawl id twice
     for job in jobs:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError, ServerSelectionTimeoutError
 
 from receipts.settings import SettingsError, parse_duration
 
@@ -120,7 +120,8 @@ class HostGate:
                 return 0.0
             return (window + 1) * budget.period - now + random.uniform(0.0, min(0.25, budget.period / 20))
         except PyMongoError as exc:
-            self._down_until = now + self.DOWN_FOR
+            if isinstance(exc, ServerSelectionTimeoutError):  # unreachable, not merely slow: stop asking a while
+                self._down_until = now + self.DOWN_FOR
             log.warning("host gate unavailable; not waiting", extra={"host": host, "error": str(exc)[:200]})
             return 0.0
 

@@ -27,7 +27,7 @@ from .dom import CssPaths, has_class_xpath, parse_html, tag_of
 from .links import find_bare_urls, find_links
 from .merge import merge_hits
 from .metadata import Metadata, extract_metadata
-from .placeholders import find_placeholder_embeds, post_anchors
+from .placeholders import find_placeholder_embeds, inside, post_anchors
 from .screenshots import find_screenshot_embeds
 from .state import StateEmbed, find_state_embeds
 from .unwrap import unwrap_placeholders
@@ -202,7 +202,7 @@ def platform_links(anchors: list[etree._Element], claimed: set[etree._Element]) 
     """Links to posts of the registered platforms other than X's (X links: :func:`find_links`)."""
     hits: list[Hit] = []
     for a in anchors:
-        if a in claimed or any(parent in claimed for parent in a.iterancestors()):
+        if inside(a, claimed):
             continue  # part of an embed: the embed speaks for the post
         ref = post_ref(a.get("href", "").strip())
         if ref is not None:

@@ -18,7 +18,7 @@ from lxml import etree
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.markup import card_text, class_tokens, element_lines, tag_of
 
-from .placeholders import PostAnchor, post_of
+from .placeholders import PostAnchor, inside, post_of
 
 __all__ = ["find_card_embeds"]
 
@@ -55,7 +55,7 @@ def find_card_embeds(anchors: list[PostAnchor], claimed: set[etree._Element]) ->
     hits: list[Hit] = []
     taken: set[etree._Element] = set()
     for a, post in anchors:
-        if a in claimed or a in taken or any(p in claimed or p in taken for p in a.iterancestors()):
+        if inside(a, claimed, taken):
             continue
         card = _card_around(a, post)
         if card is None:

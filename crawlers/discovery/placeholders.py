@@ -24,7 +24,7 @@ from crawlers.platforms.registry import post_ref
 
 from .links import status_of
 
-__all__ = ["PostAnchor", "find_placeholder_embeds", "post_anchors", "post_of"]
+__all__ = ["PostAnchor", "find_placeholder_embeds", "inside", "post_anchors", "post_of"]
 
 PostAnchor = tuple[etree._Element, tuple[str, str, str | None]]
 
@@ -116,8 +116,9 @@ def _attribute_post(el: etree._Element) -> tuple[tuple[str, str, str | None], st
     return None
 
 
-def _inside(el: etree._Element, claimed: set[etree._Element]) -> bool:
-    return el in claimed or any(parent in claimed for parent in el.iterancestors())
+def inside(el: etree._Element, *claimed: set[etree._Element]) -> bool:
+    """*el* or one of its ancestors is in one of the *claimed* sets (part of an embed already read)."""
+    return any(node in found for node in (el, *el.iterancestors()) for found in claimed)
 
 
 def find_placeholder_embeds(doc: etree._Element, claimed: set[etree._Element]) -> list[Hit]:
@@ -130,7 +131,7 @@ def find_placeholder_embeds(doc: etree._Element, claimed: set[etree._Element]) -
         if not isinstance(el.tag, str) or el.tag.lower() in _NOT_HOLDERS:
             continue  # a picture's or a script's URL is not an embed (screenshots are read elsewhere)
         found = _attribute_post(el)
-        if found is None or _inside(el, claimed) or _inside(el, taken):
+        if found is None or inside(el, claimed, taken):
             continue
         (platform, post_id, handle), url, attr = found
         if any(c in claimed for c in el.iterdescendants()):

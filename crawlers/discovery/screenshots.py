@@ -15,7 +15,7 @@ from lxml import etree
 from crawlers.platforms.hits import Hit
 from crawlers.platforms.markup import element_lines, tag_of
 
-from .placeholders import PostAnchor
+from .placeholders import PostAnchor, inside
 
 __all__ = ["find_screenshot_embeds"]
 
@@ -59,7 +59,7 @@ def find_screenshot_embeds(anchors: list[PostAnchor], claimed: set[etree._Elemen
     hits: list[Hit] = []
     taken: set[etree._Element] = set()
     for a, found in anchors:
-        if a in claimed or any(p in claimed or p in taken for p in a.iterancestors()):
+        if inside(a, claimed, taken):
             continue
         img = _only_images(a)
         figure = next((p for p in a.iterancestors() if tag_of(p) == "figure"), None)

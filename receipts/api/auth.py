@@ -74,26 +74,37 @@ def token_matches(given: str | None) -> bool:
     return bool(given) and expected is not None and secrets.compare_digest(given.encode(), expected.encode())
 
 
-def _session_mac(token: str, expires: int) -> str:
-    return hmac.new(token.encode(), f"receipts-ui-session:{expires}".encode(), hashlib.sha256).hexdigest()
+def _mac(purpose: str, token: str, expires: int) -> str:
+    return hmac.new(token.encode(), f"receipts-ui-{purpose}:{expires}".encode(), hashlib.sha256).hexdigest()
 
 
-def new_session(now: float | None = None) -> str:
-    """A session cookie value for the current token (call only after checking the token)."""
+def new_signed_cookie(purpose: str, seconds: int, now: float | None = None) -> str:
+    """``<expiry>.<HMAC of purpose and expiry under the token>``: a cookie that proves a token check
+    happened without holding the token (call only after checking the token)."""
     token = read_token()
     assert token is not None
-    expires = int((now or time.time()) + SESSION_SECONDS)
-    return f"{expires}.{_session_mac(token, expires)}"
+    expires = int((now or time.time()) + seconds)
+    return f"{expires}.{_mac(purpose, token, expires)}"
 
 
-def session_valid(value: str | None, now: float | None = None) -> bool:
+def signed_cookie_valid(purpose: str, value: str | None, now: float | None = None) -> bool:
+    """*value* is an unexpired :func:`new_signed_cookie` for *purpose* under the current token."""
     token = read_token()
     if not value or token is None:
         return False
     expiry, _, mac = value.partition(".")
     if not expiry.isdigit() or len(expiry) > 12 or int(expiry) < (now or time.time()):
         return False
-    return hmac.compare_digest(mac.encode(), _session_mac(token, int(expiry)).encode())
+    return hmac.compare_digest(mac.encode(), _mac(purpose, token, int(expiry)).encode())
+
+
+def new_session(now: float | None = None) -> str:
+    """A session cookie value for the current token (call only after checking the token)."""
+    return new_signed_cookie("session", SESSION_SECONDS, now)
+
+
+def session_valid(value: str | None, now: float | None = None) -> bool:
+    return signed_cookie_valid("session", value, now)
 
 
 def read_authorised(request: Request) -> bool:

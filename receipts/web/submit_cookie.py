@@ -8,38 +8,21 @@ form's POST is also checked for a same-origin Fetch-Metadata/Origin, so another 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
-
 from fastapi import Request
 from fastapi.responses import Response
 
-from receipts.api.auth import read_token
+from receipts.api.auth import new_signed_cookie, signed_cookie_valid
 
 SUBMIT_COOKIE = "receipts_submit"
 SUBMIT_SECONDS = 30 * 86400
 
 
-def _mac(token: str, expires: int) -> str:
-    return hmac.new(token.encode(), f"receipts-ui-submit:{expires}".encode(), hashlib.sha256).hexdigest()
-
-
 def new_submit_cookie(now: float | None = None) -> str:
-    token = read_token()
-    assert token is not None
-    expires = int((now or time.time()) + SUBMIT_SECONDS)
-    return f"{expires}.{_mac(token, expires)}"
+    return new_signed_cookie("submit", SUBMIT_SECONDS, now)
 
 
 def submit_cookie_valid(value: str | None, now: float | None = None) -> bool:
-    token = read_token()
-    if not value or token is None:
-        return False
-    expiry, _, mac = value.partition(".")
-    if not expiry.isdigit() or len(expiry) > 12 or int(expiry) < (now or time.time()):
-        return False
-    return hmac.compare_digest(mac.encode(), _mac(token, int(expiry)).encode())
+    return signed_cookie_valid("submit", value, now)
 
 
 def may_submit(request: Request) -> bool:

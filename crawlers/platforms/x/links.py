@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawlers.platforms.payload import as_dict, as_list
 from receipts.quotes.normalize import canonical_url
 
 PIC_HOSTS = ("pic.twitter.com", "pic.x.com")
@@ -21,13 +22,13 @@ def link_map(raw: Mapping[str, Any] | None) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     if not isinstance(raw, Mapping):
         return out
-    entities = raw.get("entities") if isinstance(raw.get("entities"), Mapping) else {}
-    for entity in entities.get("urls") or []:
+    entities = as_dict(raw.get("entities"))
+    for entity in as_list(entities.get("urls")):
         if isinstance(entity, Mapping) and isinstance(entity.get("expanded_url"), str):
             for key in ("url", "display_url"):
                 if isinstance(entity.get(key), str):
                     out[canonical_url(entity[key])] = entity["expanded_url"]
-    for source in (entities.get("media") or [], raw.get("mediaDetails") or []):
+    for source in (as_list(entities.get("media")), as_list(raw.get("mediaDetails"))):
         for entity in source:
             if not isinstance(entity, Mapping):
                 continue

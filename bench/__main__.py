@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bench.readme import update_readme, verdict
 from bench.util import RESULTS_PATH, Result
 
 BENCHMARKS = ("discovery", "archive_rate", "browser", "queries", "memory", "scale")
@@ -32,13 +33,29 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 def table(results: list[Result]) -> Table:
     out = Table(title="Receipts benchmarks", show_lines=True)
-    for column in ("benchmark", "value", "comparison", "ratio", "target", "result"):
+    for column in ("benchmark", "value", "comparison", "ratio", "target", "result and why"):
         out.add_column(column, overflow="fold")
     for r in results:
-        verdict = "[green]pass[/]" if r.passed else "[red]MISS[/]" if r.passed is False else "[dim]n/a[/]"
+        word = verdict(r.passed)
+        colour = {"met": "green", "missed": "red"}.get(word, "dim")
         comparison = f"{_fmt(r.comparison)}\n[dim]{r.comparison_label}[/]" if r.comparison is not None else "-"
+        why = f"\n[dim]{escape(r.reason)}[/]" if r.reason else ""
         out.add_row(f"{r.title}\n[dim]{r.name}, {r.seconds:.0f} s[/]", f"{_fmt(r.value)} {r.unit}", comparison,
-                    _fmt(r.ratio, 2), r.target, verdict)
+                    _fmt(r.ratio, 2), r.target, f"[{colour}]{word}[/]{why}")
+    return out
+
+
+def growth_table(results: list[Result]) -> Table | None:
+    """How each figure grows with the data: from each benchmark's ``growth`` rows."""
+    rows = [(r, g) for r in results for g in r.growth]
+    if not rows:
+        return None
+    out = Table(title="How the figures grow", show_lines=False)
+    for column in ("benchmark", "figure", "data", "cost", "cost grows", "verdict"):
+        out.add_column(column, overflow="fold")
+    for r, g in rows:
+        out.add_row(r.name, g["figure"], f"{_fmt(g['from'], 0)} → {_fmt(g['to'], 0)} (×{g['data_x']:g})",
+                    f"{_fmt(g['cost_from'])} → {_fmt(g['cost_to'])} {g['unit']}", f"×{g['cost_x']:g}", g["verdict"])
     return out
 
 
@@ -75,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  {result.name}: {_fmt(result.value)} {result.unit} in {result.seconds:.0f} s")
         results.append(result)
     console.print(table(results))
+    grown = growth_table(results)
+    if grown is not None:
+        console.print(grown)
     for r in results:
         if r.note:
             console.print(f"[bold]{r.name}[/]: {escape(r.note)}", highlight=False)
@@ -86,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
     console.print(f"wrote {args.out}")
+    if not args.quick and set(names) == set(BENCHMARKS) and args.out == RESULTS_PATH:
+        update_readme(payload)  # a full run regenerates README's Benchmarks table
+        console.print("updated the Benchmarks table in README.md")
     return 0
 
 

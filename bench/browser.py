@@ -167,6 +167,9 @@ def run(quick: bool = False) -> Result:
     return Result(
         name=NAME, title=TITLE, unit="screenshots/min", value=rate, comparison=bare_rate,
         comparison_label="bare Playwright screenshots/min", ratio=share, target=target, passed=passed, note=note,
+        reason=(f"{shots}/{posts} shots; the browser adds {increment:.1f} s to the {json_wall:.1f} s JSON crawl "
+                f"({shots / increment * 60:.0f}/min on that increment) against bare Playwright's "
+                f"{bare['total_s']:.1f} s incl. {bare['launch_s']:.1f} s launch"),
         details={"posts": posts, "concurrency": concurrency, "chromium": executable, "receipts_wall_s": round(wall, 2),
                  "json_only_wall_s": round(json_wall, 2), "browser_increment_per_min": round(shots / increment * 60, 1),
                  "bare": {k: round(v, 2) for k, v in bare.items()}, "timeline": tl, "crawl_status": report["crawl"].get("status"),

@@ -122,6 +122,8 @@ def run(quick: bool = False) -> Result:
         comparison_label="lxml.html parse only, articles/s", ratio=share,
         target=f"issue-13 passes add <= {EXTRA_BUDGET * 100:.0f}%", passed=extra <= EXTRA_BUDGET,
         note=note,
+        reason=(f"the form passes take {forms * 1000 / len(docs):.2f} ms per article, +{extra * 100:.0f}% over "
+                f"discovery without them (budget +{EXTRA_BUDGET * 100:.0f}%); hottest frame {hot[0] if hot else '-'}"),
         details={"articles": len(docs), "fixture_articles": len(docs) - (40 if quick else 200),
                  "mean_kib": round(total_bytes / len(docs) / 1024, 1), "references_found": refs,
                  "passes": passes, "lxml_passes": lxml_passes, "profile_tottime_top": hot,

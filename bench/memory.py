@@ -173,6 +173,8 @@ def run(quick: bool = False) -> Result:
     return Result(
         name=NAME, title=TITLE, unit="MB RSS", value=value, comparison=load_peak["daemon"],
         comparison_label="under load, MB RSS", ratio=None, target=f"idle < {TARGET_MB:.0f} MB", passed=passed, note=note,
+        reason=(f"idle daemon group is {idle_peak['daemon_procs']:.0f} Python processes totalling {value:.0f} MB; "
+                f"Chromium ({load_peak['browser_pss']:.0f} MB PSS) and the DB are counted separately"),
         details={"idle_peak": idle_peak, "load_peak": load_peak, "after_load": {k: round(v, 1) for k, v in after.items()},
                  "load_seconds": round(load_s, 1), "jobs": statuses, "browser": browser,
                  "crawls": articles, "posts_per_crawl": per_article, "workers_setting": workers},

@@ -124,5 +124,6 @@ def run(quick: bool = False) -> Result:
             "until the database (one primary's writes) or the per-host budgets bind.")
     return Result(name=NAME, title=TITLE, unit="posts/min (3 daemons)", value=three, comparison=one,
                   comparison_label="1 daemon, posts/min", ratio=ratio(three, one), target="", passed=None, note=note,
+                  reason=f"no target; the ceiling is this machine's {cores} cores (each crawl is a CPU-bound subprocess)",
                   details={"rounds": {str(n): r for n, r in rounds.items()}, "articles": articles,
                            "posts_per_article": posts, "cpu_count": cores})

@@ -42,9 +42,34 @@ class Result:
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    reason: str = ""  # one line: why the target was met or missed, from the run's own profile or probes
+    growth: list[dict[str, Any]] = field(default_factory=list)  # rows from :func:`growth_row`
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# a figure "grows close to linearly" when its cost grows at most this much faster than the data
+LINEAR_SLACK = 1.25
+
+
+def growth_row(figure: str, small: float, large: float, small_cost: float, large_cost: float, unit: str) -> dict[str, Any]:
+    """How one figure's cost grows from ``small`` to ``large`` items (``small_cost`` → ``large_cost`` in ``unit``).
+
+    Linear means the cost grows as the data does (a crawl's wall time over 10× the posts takes 10× as
+    long); a query whose p95 stays flat over 10× the data is better than linear. :data:`LINEAR_SLACK`
+    is the tolerance either way.
+    """
+    data_x = large / small if small else float("inf")
+    cost_x = large_cost / small_cost if small_cost else float("inf")
+    if cost_x <= data_x / LINEAR_SLACK:
+        verdict = "better than linear"
+    elif cost_x <= data_x * LINEAR_SLACK:
+        verdict = "close to linear"
+    else:
+        verdict = "worse than linear"
+    return {"figure": figure, "from": small, "to": large, "data_x": round(data_x, 2), "cost_from": round(small_cost, 2),
+            "cost_to": round(large_cost, 2), "unit": unit, "cost_x": round(cost_x, 2), "verdict": verdict}
 
 
 def skipped(name: str, title: str, unit: str, target: str, why: str) -> Result:

@@ -19,7 +19,9 @@ Hosts: ``facebook.com`` with ``www.``, ``m.``, ``web.``, ``mbasic.`` or none; an
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
+
+from crawlers.platforms.weburl import split_web_url
 
 HOSTS = frozenset(
     {"facebook.com", "www.facebook.com", "m.facebook.com", "web.facebook.com", "mbasic.facebook.com"}
@@ -45,19 +47,10 @@ def _page(name: str) -> str | None:
 
 def parse_post_url(url: str) -> dict[str, str | None] | None:
     """``{"post_id", "handle", "kind", "embed"}`` for a Facebook post URL, else None."""
-    if not isinstance(url, str) or not url.strip():
+    split = split_web_url(url)
+    if split is None or split[0] not in HOSTS:
         return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
-    if parts.scheme.lower() not in ("http", "https") or host not in HOSTS or port not in (None, 80, 443):
-        return None
+    parts = split[1]
     query = parse_qs(parts.query)
     path = parts.path
     if path.rstrip("/") in ("/plugins/post.php", "/plugins/video.php"):

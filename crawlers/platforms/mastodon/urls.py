@@ -9,7 +9,9 @@ Hosts of other known platforms that share the ``/@user/…`` shape are refused o
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from crawlers.platforms.weburl import split_web_url
 
 # Platforms whose own URLs look like /@user/<something>: never Mastodon servers (subdomains included).
 DENY_HOSTS = frozenset(
@@ -80,20 +82,10 @@ def parse_status_url(url: str) -> dict[str, str | None] | None:
     ``post_id`` is ``<host>/<id>`` for the host that serves the page (a remote post shown as
     ``/@user@otherhost/<id>`` is the local copy on that host). ``handle`` is ``user@host``.
     """
-    if not isinstance(url, str) or not url.strip():
+    split = split_web_url(url)
+    if split is None:
         return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
-        return None
-    if port not in (None, 80, 443):
-        return None
+    parts = split[1]
     host = normalise_host(parts.hostname or "")
     if host is None or is_denied(host):
         return None

@@ -8,7 +8,8 @@ query such as ``xmt=``) and the short ``/t/<code>``.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
+from crawlers.platforms.weburl import key_or_url, split_web_url
 
 HOSTS = frozenset({"threads.net", "www.threads.net", "threads.com", "www.threads.com"})
 _CODE = r"[A-Za-z0-9_-]{5,64}"
@@ -23,19 +24,10 @@ _KEY = re.compile(rf"^{_CODE}$", re.ASCII)
 
 def parse_post_url(url: str) -> dict[str, str | None] | None:
     """``{"post_id", "handle", "embed"}`` for a Threads post URL, else None."""
-    if not isinstance(url, str) or not url.strip():
+    split = split_web_url(url)
+    if split is None or split[0] not in HOSTS:
         return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
-    if parts.scheme.lower() not in ("http", "https") or host not in HOSTS or port not in (None, 80, 443):
-        return None
+    parts = split[1]
     for pattern in _PATHS:
         match = pattern.match(parts.path)
         if match:
@@ -50,13 +42,7 @@ def parse_post_url(url: str) -> dict[str, str | None] | None:
 
 def parse_key(text: str) -> str | None:
     """A typed shortcode or post URL → the shortcode, or None."""
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if "/" in text:
-        parsed = parse_post_url(text)
-        return parsed["post_id"] if parsed else None
-    return text if _KEY.match(text) else None
+    return key_or_url(text, parse_post_url, _KEY)
 
 
 def check(post_id: str) -> str:

@@ -9,7 +9,9 @@ until followed and are not parsed here; ``/@user/photo/ID`` (photo posts) is no 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from crawlers.platforms.weburl import split_web_url
 
 OEMBED_ENDPOINT = "https://www.tiktok.com/oembed"
 HOSTS = frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com"})
@@ -40,22 +42,8 @@ def normalise_handle(text: str | None) -> str | None:
 
 
 def _split(url: str) -> tuple[str, str] | None:
-    if not isinstance(url, str) or not url.strip():
-        return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
-        return None
-    if port not in (None, 80, 443):
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
-    return (host, parts.path) if host in HOSTS else None
+    split = split_web_url(url)
+    return (split[0], split[1].path) if split is not None and split[0] in HOSTS else None
 
 
 def parse_video_url(url: str) -> dict[str, str | None] | None:

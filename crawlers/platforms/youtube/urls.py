@@ -9,7 +9,9 @@ are 11 characters long but name a playlist and a channel's stream, never a video
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
+
+from crawlers.platforms.weburl import split_web_url
 
 WATCH = "https://www.youtube.com/watch?v="
 OEMBED_ENDPOINT = "https://www.youtube.com/oembed"
@@ -34,21 +36,8 @@ def is_video_id(text: str | None) -> bool:
 
 def _split(url: str) -> tuple[str, str, str] | None:
     """(host, path, query) of an http(s) URL without credentials or an odd port, else None."""
-    if not isinstance(url, str) or not url.strip():
-        return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
-        return None
-    if port not in (None, 80, 443):
-        return None
-    return (parts.hostname or "").lower().rstrip("."), parts.path, parts.query
+    split = split_web_url(url)
+    return None if split is None else (split[0], split[1].path, split[1].query)
 
 
 def parse_video_url(url: str) -> dict[str, str] | None:

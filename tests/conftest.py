@@ -21,6 +21,8 @@ from pathlib import Path
 import pymongo
 import pytest
 
+pytest_plugins = ["ui_support"]  # the web UI fixtures (base_url, browser) for the UI tests
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

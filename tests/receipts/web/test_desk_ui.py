@@ -6,67 +6,29 @@ installed, plus our own checks of labels, alt text, landmarks, heading order and
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import os
 import re
-import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
-from archive_support import RUPAR, RUPAR_KEY, Seed, process_env
-from conftest import ARTIFACTS, ROOT, free_port
+from archive_support import RUPAR, RUPAR_KEY, Seed
+from conftest import ARTIFACTS, ROOT
 from daemon_support import crawl_under_way, daemons, slow_article, wait_for  # noqa: F401
 
-from crawlers.browser import LAUNCH_ARGS, find_chromium
 from fakeweb import ARTICLE_URL
 from receipts.queries import short_id
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = find_chromium()
 DOCS = ROOT / "docs"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@contextlib.contextmanager
-def serve_app(seed: Seed) -> Iterator[str]:
-    import uvicorn
-
-    from receipts.api.app import create_app
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(archive=seed.archive()), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, 15, 0.05, "uvicorn to start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def base_url(seed: Seed) -> Iterator[str]:
-    with process_env(seed), serve_app(seed) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=list(LAUNCH_ARGS), headless=True)
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name: str, keep: str | None = None) -> None:

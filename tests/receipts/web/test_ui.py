@@ -3,63 +3,20 @@ its screenshot and deleted badge → the post's history. Screenshots go to tests
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from archive_support import EDIT_SUFFIX, RUPAR, RUPAR_KEY, XSS_ARTICLE, Seed, process_env
 from conftest import ARTIFACTS
+from ui_support import serve_app
 
-from crawlers.browser import LAUNCH_ARGS, find_chromium
 from receipts.queries import short_id
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = find_chromium()  # the system Chromium (Playwright's own browser when there is none)
-ARGS = list(LAUNCH_ARGS)
-
-
-@contextlib.contextmanager
-def serve_app(seed: Seed) -> Iterator[str]:
-    """The app over the seeded archive, on uvicorn at a loopback port (settings from the environment)."""
-    import uvicorn
-    from conftest import free_port
-
-    from receipts.api.app import create_app
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(archive=seed.archive()), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def base_url(seed: Seed) -> Iterator[str]:
-    with process_env(seed), serve_app(seed) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name: str) -> None:

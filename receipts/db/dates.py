@@ -52,3 +52,16 @@ def _undate(value: Any) -> Any:
     if isinstance(value, list):
         return [_undate(v) for v in value]
     return as_utc(value) if is_date_string(value) else value
+
+
+def utc_label(value: Any, *, seconds: bool = False) -> str:
+    """A stored date or ISO string as ``YYYY-MM-DD HH:MM[:SS] UTC`` for people (unparseable text unchanged)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    moment = as_utc(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC") if moment else ""

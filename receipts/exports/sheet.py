@@ -15,7 +15,6 @@ import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
+from receipts.db.dates import utc_label
 from receipts.db.evidence import media_doc, warc_docs
 from receipts.db.reads import timestamp_docs
 from receipts.evidence.select import select_article
@@ -58,16 +58,7 @@ def _software() -> str:
 
 
 def _when(value: Any) -> str:
-    """An ISO string or stored date as ``YYYY-MM-DD HH:MM:SS UTC`` (the text unchanged when unparseable)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    text = iso(value)
-    return text.replace("T", " ").split(".")[0].removesuffix("Z") + " UTC" if text else ""
+    return utc_label(value, seconds=True)
 
 
 env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, undefined=StrictUndefined,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -21,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from receipts.api.common import ApiError, paginate
 from receipts.api.routes_archive import archive_of, handle_summary
 from receipts.api.timeouts import DeadlineRoute
-from receipts.db.dates import as_utc
+from receipts.db.dates import utc_label
 from receipts.db.desk import deletion_seen
 from receipts.db.reads import capture_docs_for, posts_by_ids
 from receipts.exports.records import (
@@ -60,16 +59,7 @@ router = APIRouter(route_class=DeadlineRoute, include_in_schema=False, dependenc
 
 
 def _when(value: Any) -> str:
-    """A stored date or ISO string as ``YYYY-MM-DD HH:MM UTC``."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    moment = as_utc(value)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    return utc_label(value)
 
 
 env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, undefined=StrictUndefined,

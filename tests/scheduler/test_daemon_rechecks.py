@@ -23,7 +23,7 @@ def test_deleted_post_gives_one_event_and_a_503_gives_none(daemons, receipts_env
         with daemon.client() as client:
             job = client.post("/api/v1/crawls", json={"url": url}).json()
             done = wait_for(lambda: (j := client.get(f"/api/v1/crawls/{job['id']}").json())["status"] in ("done", "failed")
-                            and j, 60, 0.1, "the article crawl")
+                            and j, 120, 0.1, "the article crawl")
             assert done["status"] == "done", done
             posts = {p["_id"]: p for p in db.posts.find({"_id": {"$in": [deleted, flaky, steady]}})}
             assert set(posts) == {deleted, flaky, steady} and all(p["status"] == "live" for p in posts.values())

@@ -165,3 +165,26 @@ def test_full_refetches_the_article_posts_and_media(receipts_env, fakeweb, archi
     assert len([r for r in sent if r["path"].startswith("/syn/")]) == 2
     assert [r for r in sent if r["path"].startswith(("/pbs/", "/video/"))]
     assert second["crawl"]["recrawl"]["article"] is None and second["crawl"]["recrawl"]["media_known"] == 0
+
+
+def test_a_200_with_the_same_body_is_unchanged_too(receipts_env, fakeweb, archived) -> None:
+    """A server that ignores the validators (here: it serves a new ETag for the same bytes) answers 200: the
+    body's sha256 says the article is unchanged."""
+    url, _ = archived
+    db = receipts_env.db
+    fakeweb.add_page(f"/recrawl/{_name(url)}", page(BODY), headers={"ETag": '"regenerated-1"'})
+    start = len(fakeweb.requests_log())
+    second = crawl(receipts_env, url, extra_env=FRESH)
+    sent = requests_since(fakeweb, start)
+    assert [r["status"] for r in sent] == [200]
+    assert second["crawl"]["recrawl"]["article"] == "unchanged"
+    first_cap, check = article_captures(db, url)
+    assert (check["http_status"], check["outcome"]) == (200, "unchanged")
+    assert check["body_sha256"] == first_cap["body_sha256"] and check["meta"]["confirms_capture_id"] == first_cap["_id"]
+    # this 200 keeps its body (stored once by sha256) and its new validators: the next check sends them
+    assert header(check, "ETag") == '"regenerated-1"'
+    start = len(fakeweb.requests_log())
+    third = crawl(receipts_env, url, extra_env=FRESH)
+    [sent] = requests_since(fakeweb, start)
+    assert sent["headers"]["if-none-match"] == '"regenerated-1"' and sent["status"] == 304
+    assert third["crawl"]["recrawl"]["confirms_capture_id"] == check["_id"]

@@ -10,6 +10,11 @@ deleted/unavailable.
 With the browser enabled every live post is also screenshotted on its platform's page, a bare
 "not found" (404 / ``{}``) is checked on a readable page (a login wall makes it ``unavailable``,
 never ``deleted``), and the article is rendered once to screenshot its embeds as displayed.
+
+A re-crawl gets what the earlier crawl left as ``previous`` (``crawlers.run.previous_crawl``): the article
+request is conditional, and an unchanged article (304, or the same body sha256) is only recorded as
+checked (:class:`~crawlers.items.ArticleCheckedItem`); its stored posts older than
+``RECEIPTS_RECRAWL_FRESH`` are fetched again, the others not at all.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from rich.table import Table
 from bench.readme import update_readme, verdict
 from bench.util import RESULTS_PATH, Result
 
-BENCHMARKS = ("discovery", "archive_rate", "browser", "queries", "memory", "scale")
-MODULES = {"discovery": "bench.discovery", "archive_rate": "bench.archive_rate", "browser": "bench.browser",
+BENCHMARKS = ("discovery", "archive_rate", "recrawl", "browser", "queries", "memory", "scale")
+MODULES = {"discovery": "bench.discovery", "archive_rate": "bench.archive_rate",
+           "recrawl": "bench.recrawl", "browser": "bench.browser",
            "queries": "bench.queries", "memory": "bench.memory", "scale": "bench.scale"}
 
 

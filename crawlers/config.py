@@ -55,6 +55,7 @@ def settings_keys(s: Settings) -> dict[str, Any]:
         "RECEIPTS_TSA_URLS": ",".join(s.tsa_urls),  # read by the evidence extension (RFC 3161 tokens)
         "RECEIPTS_TSA_TIMEOUT": s.tsa_timeout,
         "RECEIPTS_TSA_RETRY": s.tsa_retry,
+        "RECEIPTS_RECRAWL_FRESH": s.recrawl_fresh,  # read by the article spider (re-crawls of unchanged articles)
     }
 
 

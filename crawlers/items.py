@@ -76,3 +76,16 @@ class QuoteResolvedItem:
     resolution: Resolution | None = None
     candidates: list[Candidate] = field(default_factory=list)
     reason: str | None = None
+
+
+@dataclass
+class ArticleCheckedItem:
+    """A re-crawl found the article unchanged (``how``: ``not_modified`` for a 304 to the conditional
+    request, ``unchanged`` for a 200 with the same body sha256): storage appends ``capture_id`` to the
+    stored article as evidence of the check and rewrites nothing else. ``confirms_capture_id``: the
+    earlier capture whose body this check confirms."""
+
+    article_id: str
+    capture_id: str | None
+    confirms_capture_id: str | None
+    how: str

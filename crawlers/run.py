@@ -24,6 +24,7 @@ from pymongo.errors import PyMongoError
 from receipts.db import get_database
 from receipts.db.archive import Archive
 from receipts.db.hostgate import HostGate
+from receipts.db.recrawl import recrawl_state
 from receipts.ids import new_id
 from receipts.models import Crawl, Reference
 from receipts.quotes.article import previous_resolutions
@@ -77,6 +78,18 @@ def earlier_quotes(archive: Archive, url: str | None) -> dict[str, Reference]:
         return {}
 
 
+def previous_crawl(archive: Archive, url: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    """What an earlier crawl of *url* left for a re-crawl (validators, post checks, stored media);
+    empty for a first crawl, with ``options["full"]`` (a researcher's full re-fetch), or if unreadable."""
+    if not url or options.get("full"):
+        return {}
+    try:
+        return recrawl_state(archive, url)
+    except PyMongoError:  # an unreadable archive must not stop the crawl: it fetches everything again
+        log.warning("could not read the earlier crawl of %s", url, exc_info=True)
+        return {}
+
+
 def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None,
               kind: str = "crawl", options: dict[str, Any] | None = None,
               scrapy_overrides: dict[str, Any] | None = None,
@@ -120,6 +133,6 @@ def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: s
         crawler.signals.connect(responded, signal=signals.response_received)
         crawler.signals.connect(scraped, signal=signals.item_scraped)
     process.crawl(crawler, url=url, posts=list(post_ids or []), crawl_id=crawl_id, options=options,
-                  earlier_quotes=earlier_quotes(archive, url))
+                  earlier_quotes=earlier_quotes(archive, url), previous=previous_crawl(archive, url, options))
     process.start()
     return crawl_id

@@ -191,9 +191,9 @@ class FakeWeb:
         if prefix == "tco":
             return _tco(rest.strip("/"), ua)
         if prefix == "pbs":
-            return _pbs(rest, query)
+            return _if_modified_since(_pbs(rest, query), headers)
         if prefix == "video":
-            return _video(rest)
+            return _if_modified_since(_video(rest), headers)
         if prefix == "x":
             match = _STATUS_PATH.match(rest)
             if match is None:
@@ -400,6 +400,19 @@ def _conditional(response: Response, last_modified: float, headers: dict[str, st
         if parsedate_to_datetime(modified).timestamp() <= since:
             return Response(304, b"", None, response.headers)
     return response
+
+
+def _if_modified_since(response: Response, headers: dict[str, str]) -> Response:
+    """A media CDN's revalidation: it sends ``Last-Modified`` (no ETag), so a 200 whose ``Last-Modified`` is
+    not after ``If-Modified-Since`` becomes a bodiless 304 with the same headers."""
+    ims, modified = headers.get("if-modified-since"), response.header("Last-Modified")
+    if response.status != 200 or not ims or not modified:
+        return response
+    try:
+        unchanged = parsedate_to_datetime(modified).timestamp() <= parsedate_to_datetime(ims).timestamp()
+    except (TypeError, ValueError):
+        return response
+    return Response(304, b"", None, response.headers) if unchanged else response
 
 
 def _apply_range(response: Response, header: str) -> Response:

@@ -191,9 +191,26 @@ class MediaPipeline(ScrapyMediaPipeline):
             return item
         post = item.post
         add_posters(post)
+        self.reuse_known(post)
         todo = [m for m in post.media if m.type in DOWNLOADABLE and m.status != "unavailable" and m.sha256 is None]
         await asyncio.gather(*(self._archive(m, post.id) for m in todo))
         return item
+
+    def reuse_known(self, post: Post) -> None:
+        """Media an earlier crawl stored by sha256 from this very source URL (the spider's ``previous``,
+        prepared by the runner) are not downloaded again; a changed URL (or ``--full``) is fetched."""
+        known: dict[str, dict[str, Any]] = getattr(self.crawler.spider, "previous", {}).get("media") or {}
+        for media in post.media:
+            stored = known.get(media.source_url)
+            if (stored is None or media.sha256 is not None or media.type not in DOWNLOADABLE or is_hls(media)
+                    or media.status == "unavailable"):
+                continue
+            media.sha256, media.content_type, media.bytes = stored["sha256"], stored["content_type"], stored["bytes"]
+            for name in ("width", "height", "duration_ms"):
+                if stored.get(name):
+                    setattr(media, name, stored[name])
+            media.status = "stored"
+            self.crawler.stats.inc_value("receipts/media/known")
 
     async def _archive(self, media: Media, post_key: str) -> None:
         try:

@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 
 from crawlers.config import crawl_config
 from crawlers.items import (
+    ArticleCheckedItem,
     ArticleItem,
     CrawlErrorItem,
     PostItem,
@@ -32,6 +33,7 @@ from pipelines.spool import DB_DOWN_ERRORS
 from pipelines.writer import ArchiveWriter, get_writer, replay_leftover_spool
 from receipts.changes import article_events, post_events
 from receipts.db.archive import Archive
+from receipts.db.recrawl import record_article_check
 from receipts.evidence.warc import post_urn
 from receipts.models import Article, Reference, Resolution, utcnow
 from receipts.quotes.article import (
@@ -63,6 +65,7 @@ class StoragePipeline:
         self.moved: dict[str, PostMovedItem] = {}  # post key a reference named → its stable key (or no post)
         self.previous_article: Article | None = None  # as stored before this crawl (quote checks, resolutions)
         self.changed_posts: set[str] = set()  # posts whose status or text changed in this crawl
+        self.checked: ArticleCheckedItem | None = None  # a re-crawl found the article unchanged
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -91,6 +94,11 @@ class StoragePipeline:
             self.writer.save_article(item.article, item.capture_id)
             self.emit(article_events(previous, item.article), item.article.id)
             self.article_id = item.article.id
+            self.writer.archive.update_crawl(self.writer.crawl_id or "", {"article_id": self.article_id})
+        elif isinstance(item, ArticleCheckedItem):
+            record_article_check(self.writer.archive, item.article_id, item.capture_id)
+            self.checked = item
+            self.article_id = item.article_id
             self.writer.archive.update_crawl(self.writer.crawl_id or "", {"article_id": self.article_id})
         elif isinstance(item, PostItem):
             stored, previous = self.writer.save_post(item.post, item.capture_id)
@@ -168,7 +176,10 @@ class StoragePipeline:
         interrupted = not self.crawler.crawling
         fetched = set(self.post_ids)
         skipped = {key: why for key, why in getattr(spider, "skipped", {}).items() if key not in fetched}
-        refs = self.finalize_article(archive, self.article_id, skipped, interrupted) if self.article_id else []
+        if self.checked is not None and self.article_id:
+            refs = self.refresh_checked_article(archive, self.article_id)
+        else:
+            refs = self.finalize_article(archive, self.article_id, skipped, interrupted) if self.article_id else []
         self.refresh_citing_articles(archive)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = self.errors + list(getattr(spider, "errors", []))
@@ -205,6 +216,7 @@ class StoragePipeline:
                 "unfinished": unfinished,
                 "skipped": len(skipped),
                 "references": dict(Counter(ref.status for ref in refs)),
+                "recrawl": self.recrawl_stats(spider, stats),
             },
         }, push_errors=errors)
 
@@ -213,11 +225,42 @@ class StoragePipeline:
         its ``cites_deleted``/``cites_edited`` flags and its quote checks (``quote_changed`` events)."""
         for post_id in sorted(self.changed_posts):
             for article_id in archive.citing_articles(post_id):
-                if article_id == self.article_id:
+                if article_id == self.article_id and self.checked is None:
                     continue  # finalized just now
                 archive.refresh_citing_flags(article_id)
                 for event in recheck_article(archive, article_id):
                     log.info("quote check changed: %s", event.get("data"))
+
+    def refresh_checked_article(self, archive: Archive, article_id: str) -> list[Reference]:
+        """An unchanged article keeps its stored references; those whose post this crawl re-fetched
+        take that post's state (flags and quote checks follow in :meth:`refresh_citing_articles`)."""
+        article = archive.get_article(article_id)
+        if article is None:
+            return []
+        fetched = set(self.post_ids)
+        changed = False
+        for ref in article.references:
+            key = f"{ref.platform}:{ref.post_id}"
+            if not ref.post_id or key not in fetched or (post := archive.get_post(key)) is None:
+                continue
+            status = _POST_TO_REF_STATUS[post.status]
+            error = post.status_reason if post.status == "error" else None
+            if (ref.status, ref.error) != (status, error):
+                ref.status, ref.error, changed = status, error, True  # type: ignore[assignment]
+        if changed:
+            archive.set_references(article_id, article.references)
+            archive.refresh_citing_flags(article_id)
+        return article.references
+
+    def recrawl_stats(self, spider: Spider | None, stats: dict[str, Any]) -> dict[str, Any]:
+        """How a re-crawl used the earlier one: the article check, posts not fetched, media not downloaded."""
+        return {
+            "article": self.checked.how if self.checked else (
+                "changed" if getattr(spider, "previous", {}).get("article_id") and self.article_id else None),
+            "confirms_capture_id": self.checked.confirms_capture_id if self.checked else None,
+            "posts_fresh": len(getattr(spider, "fresh_posts", [])),
+            "media_known": int(stats.get("receipts/media/known", 0)),
+        }
 
     @property
     def degraded(self) -> bool:

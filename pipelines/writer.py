@@ -17,11 +17,12 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawlers.config import crawl_config
-from crawlers.items import ArticleItem, PostItem
+from crawlers.items import ArticleCheckedItem, ArticleItem, PostItem
 from crawlers.signals import capture_recorded
 from pipelines.spool import DB_DOWN_ERRORS, Breaker, Spool
 from receipts.db import get_database
 from receipts.db.archive import Archive
+from receipts.db.recrawl import record_article_check
 from receipts.models import Article, Capture, Post
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ def replay_leftover_spool(archive: Archive, spool_dir: Path) -> int:
             archive.save_article(payload.article, payload.capture_id)
         elif isinstance(payload, PostItem):
             archive.save_post(payload.post, payload.capture_id)
+        elif isinstance(payload, ArticleCheckedItem):
+            record_article_check(archive, payload.article_id, payload.capture_id)
         else:
             log.warning("dropping a spooled %s from an earlier crawl", type(payload).__name__)
 

@@ -58,6 +58,7 @@ def crawl_json(crawl: Crawl) -> dict[str, Any]:
         "errors": [{k: (_iso(v) if k == "at" else v) for k, v in e.items()} for e in crawl.errors],
         "error_count": stats.get("errors", len(crawl.errors)),
         "unfinished": stats.get("unfinished", 0), "skipped": stats.get("skipped", 0),
+        "recrawl": stats.get("recrawl"),  # how a re-crawl used the earlier one (article check, posts not fetched)
     }
 
 

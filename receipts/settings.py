@@ -140,6 +140,8 @@ class Settings:
     download_delay: float = 0.0
     # crawl limits (issue 10)
     max_posts_per_article: int = 2000
+    # re-crawls (issue 17): posts of an unchanged article checked this recently are not fetched again; 0: always
+    recrawl_fresh: float = 3600.0
     # -- HTTP API hardening (issue 10) --
     api_allowed_hosts: tuple[str, ...] = ()  # empty: the bound host, loopback names and addresses
     api_request_timeout: float = 120.0  # seconds a handler may take before its response starts
@@ -213,6 +215,7 @@ def get_settings() -> Settings:
         download_delay=_float("RECEIPTS_DOWNLOAD_DELAY", Settings.download_delay),
         # crawl limits (issue 10)
         max_posts_per_article=_positive_int("RECEIPTS_MAX_POSTS_PER_ARTICLE", Settings.max_posts_per_article),
+        recrawl_fresh=parse_duration(_env("RECEIPTS_RECRAWL_FRESH", "1h") or "0"),
         # -- HTTP API hardening (issue 10) --
         api_allowed_hosts=tuple(h.strip().lower() for h in (_env("RECEIPTS_API_ALLOWED_HOSTS", "") or "").split(",")
                                 if h.strip()),

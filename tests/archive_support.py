@@ -99,7 +99,7 @@ def seeded(nx_uri: str, fakeweb, base_dir: Path) -> Seed:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTS_")}
     env.update({"RECEIPTS_MONGODB_URI": nx_uri, "RECEIPTS_DB_NAME": db_name, "RECEIPTS_DATA_DIR": str(data_dir),
                 "RECEIPTS_ORIGIN_MAP": json.dumps(fakeweb.origin_map()), "RECEIPTS_RETRY_MAX_WAIT": "5",
-                "RECEIPTS_BROWSER": "0"})
+                "RECEIPTS_BROWSER": "0", "RECEIPTS_RECRAWL_FRESH": "0"})  # the re-crawls below re-fetch the posts
     seed = Seed(env=env, uri=nx_uri, db_name=db_name, data_dir=data_dir, screenshot_sha256="", photo_sha256="",
                 html_sha256="")
     try:

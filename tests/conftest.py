@@ -134,6 +134,9 @@ def receipts_env(nx: NxServer, fakeweb, tmp_path: Path, monkeypatch: pytest.Monk
         "RECEIPTS_ORIGIN_MAP": json.dumps(fakeweb.origin_map()),
         "RECEIPTS_RETRY_MAX_WAIT": "5",
         "RECEIPTS_BROWSER": "0",
+        # tests that crawl an article again expect its posts fetched again (tests/crawlers/test_recrawl.py
+        # sets the default window to test re-crawls of unchanged articles)
+        "RECEIPTS_RECRAWL_FRESH": "0",
         "RECEIPTS_TSA_URLS": "",  # no public TSA from tests (tests/receipts/evidence/test_timestamps.py runs its own)
     })
     for key in [k for k in os.environ if k.startswith("RECEIPTS_")]:

@@ -42,6 +42,22 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
     return {k: ("[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
+def confirm_recheck(capture: Capture, request: Request, response: Response) -> None:
+    """A re-crawl's conditional article request (``meta["recrawl"]``: the earlier capture's id and body
+    sha256) that came back unchanged: a 304, or a 200 with the same body. The capture says so, and
+    which earlier capture's body it confirms (``meta["confirms_capture_id"]``)."""
+    recrawl = request.meta.get("recrawl")
+    if not recrawl:
+        return
+    if response.status == 304:
+        capture.outcome = "not_modified"
+    elif response.status == 200 and recrawl.get("body_sha256") == sha256_hex(response.body):
+        capture.outcome = "unchanged"
+    else:
+        return
+    capture.meta["confirms_capture_id"] = recrawl.get("capture_id")
+
+
 class CaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -91,6 +107,7 @@ class CaptureMiddleware:
         capture.http_status = response.status
         capture.headers = _headers(response.headers)
         capture.content_type = capture.headers.get("Content-Type")
+        confirm_recheck(capture, request, response)
         blocked = request.meta.get("browser_blocked")
         if "playwright" in response.flags and (failure := render_failure(response.url, blocked)):
             # the browser's error page (or a page whose navigation was refused) is no evidence

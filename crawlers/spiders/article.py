@@ -10,12 +10,19 @@ deleted/unavailable.
 With the browser enabled every live post is also screenshotted on its platform's page, a bare
 "not found" (404 / ``{}``) is checked on a readable page (a login wall makes it ``unavailable``,
 never ``deleted``), and the article is rendered once to screenshot its embeds as displayed.
+
+A re-crawl gets what the earlier crawl left as ``previous`` (``crawlers.run.previous_crawl``): the article
+request is conditional, and an unchanged article (304, or the same body sha256) is only recorded as
+checked (:class:`~crawlers.items.ArticleCheckedItem`); its stored posts older than
+``RECEIPTS_RECRAWL_FRESH`` are fetched again, the others not at all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +36,7 @@ from crawlers.browser.capture import Shot, capture_embeds, capture_post, close_p
 from crawlers.browser.routing import OriginRouter, render_failure
 from crawlers.discovery import extract_article
 from crawlers.items import (
+    ArticleCheckedItem,
     ArticleItem,
     CrawlErrorItem,
     PostItem,
@@ -89,9 +97,14 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
     def __init__(self, url: str | None = None, crawl_id: str | None = None, posts: str | list[str] | None = None,
-                 earlier_quotes: dict[str, Reference] | None = None, **kwargs: Any) -> None:
+                 earlier_quotes: dict[str, Reference] | None = None, previous: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.earlier_quotes = dict(earlier_quotes or {})
+        # what an earlier crawl of the article left (crawlers.run.previous_crawl; empty: fetch everything)
+        self.previous: dict[str, Any] = dict(previous or {})
+        self.unchanged: str | None = None  # "not_modified" / "unchanged" once the article check says so
+        self.fresh_posts: list[str] = []  # posts of an unchanged article not fetched: checked recently
         if isinstance(posts, str):
             posts = [p for p in posts.split(",") if p]
         self.post_keys: list[str] = list(posts or [])  # re-check mode: fetch these posts, no article
@@ -180,12 +193,69 @@ class ArticleSpider(ResolveMixin, scrapy.Spider):
                 yield request
         if not self.url:
             return
-        yield scrapy.Request(self.url, callback=self.parse_article, errback=self.article_failed,
-                             meta={"route": "article", "target_type": "article", "requested_url": self.url},
-                             dont_filter=True)
+        meta: dict[str, Any] = {"route": "article", "target_type": "article", "requested_url": self.url}
+        headers = self.conditional_headers()
+        if self.previous.get("article_capture_id"):  # without validators an unchanged body is still recognised
+            meta["recrawl"] = {"capture_id": self.previous["article_capture_id"],
+                               "body_sha256": self.previous.get("body_sha256")}
+        yield scrapy.Request(self.url, callback=self.parse_article, errback=self.article_failed, meta=meta,
+                             headers=headers, dont_filter=True)
+
+    # -- re-crawls ----------------------------------------------------------------------------
+    def conditional_headers(self) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the last article capture with a body (none on a first crawl)."""
+        if not self.previous.get("article_capture_id"):
+            return {}
+        headers = {}
+        if self.previous.get("etag"):
+            headers["If-None-Match"] = self.previous["etag"]
+        if self.previous.get("last_modified"):
+            headers["If-Modified-Since"] = self.previous["last_modified"]
+        return headers
+
+    def unchanged_how(self, response: Response) -> str | None:
+        """``not_modified`` (304 to the conditional request), ``unchanged`` (200, same body sha256) or None."""
+        recrawl = response.meta.get("recrawl")
+        if not recrawl or not self.previous.get("article_id"):
+            return None
+        if response.status == 304:
+            return "not_modified"
+        if response.status == 200 and hashlib.sha256(response.body).hexdigest() == recrawl.get("body_sha256"):
+            return "unchanged"
+        return None
+
+    def post_is_fresh(self, key: str) -> bool:
+        """The post's last fetch (without error) is younger than ``RECEIPTS_RECRAWL_FRESH`` (0: never fresh)."""
+        fresh = self.settings.getfloat("RECEIPTS_RECRAWL_FRESH", 3600.0)
+        checked = self.previous.get("posts", {}).get(key) or {}
+        at = checked.get("checked_at")
+        return fresh > 0 and bool(checked.get("ok")) and at is not None and time.time() - float(at) < fresh
+
+    def article_unchanged(self, response: Response, how: str) -> Iterator[Any]:
+        """The article is as an earlier crawl read it: record the check, re-fetch only its stale posts.
+
+        Its references are the stored ones (short links and quotes stay resolved as they were); a post
+        fetched within ``RECEIPTS_RECRAWL_FRESH`` is not fetched again and gets no capture (re-checking
+        posts on their own schedule is the scheduler's job)."""
+        self.unchanged = how
+        self.article_id = self.previous["article_id"]
+        yield ArticleCheckedItem(self.article_id, response.meta.get("capture_id"),
+                                 self.previous.get("article_capture_id"), how)
+        for ref in self.previous.get("references", []):
+            key = f"{ref['platform']}:{ref['post_id']}"
+            if key in self.seen_posts or ref["platform"] not in self.platforms:
+                continue
+            if self.post_is_fresh(key):
+                self.fresh_posts.append(key)
+                continue
+            if self.claim_post(key):
+                yield from self.fetch_post(ref["platform"], ref["post_id"], handle=ref.get("handle"), claimed=True)
 
     # -- article ----------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
+        if (how := self.unchanged_how(response)) is not None:
+            yield from self.article_unchanged(response, how)
+            return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if response.status >= 400:
             yield CrawlErrorItem(self.url, f"article fetch failed: HTTP {response.status}", fatal=True)

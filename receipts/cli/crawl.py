@@ -55,10 +55,13 @@ def crawl(
     url: Annotated[str, typer.Argument(help="The article URL (http or https).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Render screenshots in Chromium.")] = True,
+    full: Annotated[bool, typer.Option("--full", help="Re-fetch the article, every post and its media even if "
+                                                      "an earlier crawl found them unchanged.")] = False,
 ) -> None:
     """Crawl one article: find every post it embeds or cites and archive them with provenance."""
     setup_logging()
-    report = _crawl_and_report(url, as_json, options={"browser": browser})
+    options: dict = {"browser": browser, **({"full": True} if full else {})}
+    report = _crawl_and_report(url, as_json, options=options)
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         sys.stdout.flush()

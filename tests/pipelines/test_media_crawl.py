@@ -196,8 +196,12 @@ def test_article_media_filled_and_recrawl_does_not_duplicate(receipts_env, fakew
     files = blob_ids(archive, MEDIA_BUCKET)
     assert sorted(docs) == files == sorted({m["sha256"] for m in items})
 
-    second = receipts_env.crawl_json(ARTICLE_URL)
+    second = receipts_env.crawl_json(ARTICLE_URL)  # media stored from the same URLs are not fetched again
     assert sorted(m["sha256"] for p in second["posts"] for m in p["media"]) == sorted(m["sha256"] for m in items)
+    assert {d["_id"]: d["last_seen_at"] for d in db.media.find()} == {k: d["last_seen_at"] for k, d in docs.items()}
+    assert db.captures.count_documents({"crawl_id": second["crawl"]["id"], "route": "media"}) == 0
+    third = receipts_env.crawl_json(ARTICLE_URL, "--full")  # a full re-fetch captures them again
+    assert sorted(m["sha256"] for p in third["posts"] for m in p["media"]) == sorted(m["sha256"] for m in items)
     after = {d["_id"]: d for d in db.media.find()}
     assert sorted(after) == sorted(docs) and blob_ids(archive, MEDIA_BUCKET) == files
     for key, doc in after.items():

@@ -24,6 +24,7 @@ from bench.util import (
     chromium_path,
     free_port,
     temp_dir,
+    wait_healthy,
 )
 
 NAME = "memory"
@@ -89,20 +90,6 @@ def _peaks(samples: list[dict[str, float]]) -> dict[str, float]:
     return {k: round(max(s[k] for s in samples), 1) for k in keys}
 
 
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"receipts serve exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("receipts serve did not become healthy")
-
-
 def run(quick: bool = False) -> Result:
     from receipts.settings import Settings
 
@@ -121,7 +108,7 @@ def run(quick: bool = False) -> Result:
         proc = subprocess.Popen([str(BIN / "receipts"), "serve", "--port", str(port)], env=env, cwd=tmp, stdout=log,
                                 stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            _wait_healthy(base, proc)
+            wait_healthy(base, proc)
             time.sleep(2.0)  # let start-up settle (scheduler first tick, worker pool)
             idle: list[dict[str, float]] = []
             end = time.monotonic() + idle_s

@@ -245,6 +245,21 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> 
     return proc, time.perf_counter() - start
 
 
+def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until ``receipts serve`` at *base* answers its health check (its exit is an error)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"receipts serve exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("receipts serve did not become healthy")
+
+
 def top_functions(profile_path: Path | None = None, profiler: cProfile.Profile | None = None, limit: int = 8,
                   sort: str = "tottime") -> list[str]:
     """The heaviest functions of a cProfile run as ``"12.3% file:line(func)"`` lines (share of total time)."""

@@ -90,6 +90,30 @@ def previous_crawl(archive: Archive, url: str | None, options: dict[str, Any]) -
         return {}
 
 
+def preload() -> None:
+    """Import everything a crawl loads, before there is one: a warm worker process (scheduler.warm) calls
+    this so a job's time starts at its first request. Scrapy loads its download handlers, middlewares,
+    pipelines and extensions by dotted path when a crawler starts; that is most of a small crawl's time."""
+    from scrapy.crawler import CrawlerProcess  # noqa: F401
+    from scrapy.utils.misc import load_object
+
+    from crawlers.settings import build_settings
+    from crawlers.spiders.article import ArticleSpider  # noqa: F401
+    from receipts.evidence.recover import recover_interrupted  # noqa: F401
+
+    settings = build_settings()
+    paths = [p for key in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS")
+             for p, order in (settings.get(key) or {}).items() if order is not None]
+    paths += [p for p in (settings.get("DOWNLOAD_HANDLERS") or {}).values() if p]
+    paths += ["scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+              "scrapy.core.downloader.handlers.http2.H2DownloadHandler"]
+    for path in paths:
+        try:
+            load_object(path)
+        except (ImportError, NameError, AttributeError, ValueError):  # a crawl reports its own import errors
+            log.debug("preload: could not load %s", path)
+
+
 def run_crawl(url: str | None, *, post_ids: list[str] | None = None, crawl_id: str | None = None,
               kind: str = "crawl", options: dict[str, Any] | None = None,
               scrapy_overrides: dict[str, Any] | None = None,

@@ -124,6 +124,7 @@ class Settings:
     api_token: str | None = None
     api_read_token_required: bool = False
     workers: int = 2
+    warm_workers: bool = True  # keep one pre-imported crawl process per worker (scheduler.warm)
     job_timeout: float = 900.0
     job_lease: float = 60.0
     post_recheck: tuple[float, ...] = ()
@@ -198,6 +199,7 @@ def get_settings() -> Settings:
         api_token=_env("RECEIPTS_API_TOKEN"),
         api_read_token_required=_bool("RECEIPTS_API_READ_TOKEN_REQUIRED"),
         workers=_int("RECEIPTS_WORKERS", Settings.workers),
+        warm_workers=_bool("RECEIPTS_WARM_WORKERS", Settings.warm_workers),
         job_timeout=_float("RECEIPTS_JOB_TIMEOUT", Settings.job_timeout),
         job_lease=_float("RECEIPTS_JOB_LEASE", Settings.job_lease),
         post_recheck=_durations("RECEIPTS_POST_RECHECK", "1h,6h,1d,7d,30d"),

@@ -33,6 +33,7 @@ from receipts.settings import Settings, get_settings
 from scheduler.backoff import Backoff
 from scheduler.jobs import close_crawl, close_orphan_crawl, worker_identity
 from scheduler.rechecks import schedule_after_crawl
+from scheduler.warm import WarmSpare
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class WorkerPool:
         self.busy: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._spare: WarmSpare | None = None  # one pre-imported crawl process for the pool's next job
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -97,6 +99,10 @@ class WorkerPool:
         self._wake.set()
         for thread in self.threads:
             thread.join(grace + 15)
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.discard()
 
     @property
     def busy_count(self) -> int:
@@ -135,6 +141,7 @@ class WorkerPool:
             log.info("database reachable again", extra={"worker": owner})
             backoff.reset()
         if job is None:
+            self._keep_spare()
             self._wake.wait(self.settings.scheduler_tick)
             self._wake.clear()
             return
@@ -169,9 +176,7 @@ class WorkerPool:
         started = time.monotonic()
         log_path = self.settings.data_dir / "logs" / "jobs" / f"{job_id}-{crawl_id}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log_file:
-            proc = subprocess.Popen([sys.executable, "-m", "scheduler.worker_main", job_id, crawl_id],
-                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True)
+        proc = self._process(job_id, crawl_id, log_path)
         with self._lock:
             self.busy[job_id] = {"pid": proc.pid, "crawl_id": crawl_id, "owner": owner}
         log.info("job started", extra={"job_id": job_id, "kind": job.get("kind"), "url": job.get("url"),
@@ -192,6 +197,29 @@ class WorkerPool:
         seconds = time.monotonic() - started
         self._retrying("recording the outcome", job_id,
                        lambda: self._settle(job, crawl_id, proc.returncode, outcome, seconds, log_path))
+
+    def _keep_spare(self) -> None:
+        """An idle worker makes sure the pool has one warm crawl process (when RECEIPTS_WARM_WORKERS is on).
+
+        One for the pool, not one per worker: a spare holds about 60 MB, and jobs mostly arrive one at a
+        time; the second of two simultaneous jobs starts cold."""
+        if not self.settings.warm_workers or self.stopping.is_set():
+            return
+        with self._lock:
+            if self._spare is not None and self._spare.proc.poll() is None:
+                return
+            self._spare = WarmSpare(self.settings.data_dir / "logs" / "jobs")
+
+    def _process(self, job_id: str, crawl_id: str, log_path: Path) -> subprocess.Popen:
+        """The job's crawl process: the pool's warm spare if it is alive, else a cold start."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        proc = spare.hand(job_id, crawl_id, log_path) if spare is not None else None
+        if proc is not None:
+            return proc
+        with open(log_path, "ab") as log_file:
+            return subprocess.Popen([sys.executable, "-m", "scheduler.worker_main", job_id, crawl_id],
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True)
 
     def _supervise(self, job_id: str, claim: str, proc: subprocess.Popen, started: float) -> str:
         renew_every = max(0.2, self.settings.job_lease / 3)

@@ -1,4 +1,5 @@
-"""One job in a fresh process: ``python -m scheduler.worker_main JOB_ID CRAWL_ID``.
+"""One job in a fresh process: ``python -m scheduler.worker_main JOB_ID CRAWL_ID``, or ``--warm``:
+import everything first, then read ``JOB_ID CRAWL_ID LOG_PATH`` from stdin (scheduler.warm).
 
 A Twisted reactor cannot be restarted, so every crawl gets its own interpreter. The parent (a
 daemon worker thread) owns the job's lease and state; this process only runs the crawl and
@@ -31,12 +32,38 @@ def _watch_parent(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--warm"]:
+        return warm()
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m scheduler.worker_main JOB_ID CRAWL_ID\n")
+        sys.stderr.write("usage: python -m scheduler.worker_main JOB_ID CRAWL_ID | --warm\n")
         return 2
-    job_id, crawl_id = argv
     private_process()  # inherited from the daemon already; also when run by hand
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    return run_job(*argv)
+
+
+def warm() -> int:
+    """Import what a crawl needs, then wait for the job; stdout/stderr then go to the job's log."""
+    private_process()
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    from crawlers.run import preload
+
+    preload()  # Scrapy, the platforms, discovery, the pipelines and the download handlers, before the job
+
+    line = sys.stdin.readline().rstrip("\n")
+    if not line:  # the pool stopped without a job for this spare
+        return 0
+    job_id, crawl_id, log_path = line.split(" ", 2)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    return run_job(job_id, crawl_id)
+
+
+def run_job(job_id: str, crawl_id: str) -> int:
     job = JobQueue(Archive(get_database())).get(job_id)
     if job is None:
         sys.stderr.write(f"no job {job_id}\n")

@@ -77,20 +77,24 @@ def article_url(a: int) -> str:
 
 
 def capture_docs(start: int, count: int) -> Iterator[dict[str, Any]]:
+    from receipts.db.keys import with_keys
     from receipts.models import Capture
 
     for i in range(start, start + count):
         pid = str(1_800_000_000_000_000_000 + i * 7919)
         at = T0 + dt.timedelta(minutes=i * SPAN_DAYS * 1440 // 100_000 + 61)
-        yield Capture(id=f"cp{i:012d}", crawl_id=f"cr{i // 50:010d}", target_type="post", target_id=f"x:{pid}",
+        doc = Capture(id=f"cp{i:012d}", crawl_id=f"cr{i // 50:010d}", target_type="post", target_id=f"x:{pid}",
                       route="syndication", requested_url=f"https://cdn.syndication.twimg.com/tweet-result?id={pid}",
                       fetched_url=f"https://cdn.syndication.twimg.com/tweet-result?id={pid}", fetched_at=at,
                       http_status=200, headers={"content-type": "application/json"}, content_type="application/json",
                       body_sha256=f"{i:064x}", body_size=2048, body_ref=f"gridfs:bodies/{i:064x}", outcome="ok",
                       warc_file="receipts-0001.warc.gz", warc_record_id=f"<urn:uuid:{i:032x}>").to_doc()
+        with_keys(doc, "captures")  # as Archive.add_capture stores it
+        yield doc
 
 
 def article_docs(count: int, posts: int, deleted: set[int], rng: random.Random) -> Iterator[dict[str, Any]]:
+    from receipts.db.keys import with_keys
     from receipts.models import Article, Reference
 
     for a in range(count):
@@ -109,7 +113,7 @@ def article_docs(count: int, posts: int, deleted: set[int], rng: random.Random) 
                           body_text=" ".join(_sentence(rng, 30) for _ in range(10)), body_sha256=f"{a:064x}",
                           references=refs, first_seen_at=published + dt.timedelta(hours=2),
                           capture_ids=[f"ca{a:012d}"], cites_deleted=any(i in deleted for i in cited))
-        yield article.to_doc()
+        yield with_keys(article.to_doc(), "articles")  # as Archive.save_article stores it
 
 
 def _insert(collection: Any, docs: Iterator[dict[str, Any]]) -> int:

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from receipts.api.auth import require_read
-from receipts.api.common import ApiError, paginate
+from receipts.api.common import ApiError, paginate_listing
 from receipts.api.timeouts import DeadlineRoute
+from receipts.db.pages import Listing
 from receipts.exports.records import event_json
 from receipts.ids import id_time_prefix
 from receipts.queries import EVENT_ID_RE, QueryError, parse_datetime
@@ -38,6 +39,23 @@ def since_bound(value: str) -> str:
         raise ApiError(400, "bad_since", f"since: {value!r} is out of range (event times start in 1970)") from exc
 
 
+def event_listing(types: list[str], since: str | None, subject_id: str | None) -> Listing:
+    """Events after the id *since*, oldest first: one range of ``type_key`` (one type) or ``event_key``."""
+    if len(types) == 1:
+        key, prefix = "type_key", types[0] + " "
+        low, high = prefix + ("e" + since if since else ""), types[0] + "!"
+        where: dict[str, Any] = {}
+    else:
+        key, low, high = "event_key", ("e" + since) if since else None, None
+        where = {"type": {"$in": types}} if types else {}
+    if subject_id:
+        where["subject_id"] = subject_id
+    check = None
+    if where:
+        check = lambda d: (not types or d.get("type") in types) and (not subject_id or d.get("subject_id") == subject_id)  # noqa: E731
+    return Listing(collection="events", key=key, direction=1, low=low, high=high, where=where, check=check)
+
+
 @router.get("", dependencies=[Depends(require_read)])
 def list_events(request: Request, since: str | None = None, type: str | None = None,  # noqa: A002
                 subject_id: str | None = None, cursor: str | None = None,
@@ -46,16 +64,13 @@ def list_events(request: Request, since: str | None = None, type: str | None = N
 
     ``since`` is an event id or an ISO 8601 time: events recorded after it.
     """
-    query: dict[str, Any] = {}
+    types: list[str] = []
     if type:
         types = [t.strip() for t in type.split(",") if t.strip()]
         unknown = [t for t in types if t not in EVENT_TYPES]
         if unknown:
             raise ApiError(400, "bad_type", f"unknown event type {unknown[0]!r}; one of {', '.join(EVENT_TYPES)}")
-        query["type"] = types[0] if len(types) == 1 else {"$in": types}
-    if since:
-        query["_id"] = {"$gt": since_bound(since)}
-    if subject_id:
-        query["subject_id"] = subject_id
+    bound = since_bound(since) if since else None
     # recording order (ids are time-sortable): a watcher resuming from its last id misses nothing
-    return paginate(request.app.state.archive.events, query, [("_id", 1)], event_json, limit=limit, cursor=cursor)
+    listing = event_listing(types, bound, subject_id)
+    return paginate_listing(request.app.state.archive.events, listing, event_json, limit=limit, cursor=cursor)

@@ -384,7 +384,9 @@ def post_listing(archive: Archive, f: PostFilters) -> Listing:
     text = parse_text(f.q) if _nonempty(f.q) else None  # type: ignore[arg-type]
     key, prefix = (eq[0][0], eq[0][1]) if eq else ("recent_key", None)
     where = {k: v for _, _, cond in eq[1:] for k, v in cond.items()}
-    return _listing("posts", key, prefix, -1, dates, where, text, ("text",))
+    listing = _listing("posts", key, prefix, -1, dates, where, text, ("text",))
+    listing.projection = {"raw": 0}  # listings never show a post's raw JSON
+    return listing
 
 
 def article_listing(archive: Archive, f: ArticleFilters) -> Listing:
@@ -412,6 +414,8 @@ def article_listing(archive: Archive, f: ArticleFilters) -> Listing:
     for _, _, cond in conditions:
         where.update(cond)
     listing = _listing("articles", key, prefix, direction, dates, where, text, ("title", "body_text"))
+    if text is None:
+        listing.projection = {"body_text": 0}  # the text search reads the body; a listing never shows it
     if _nonempty(f.platform):
         platform = parse_choice(f.platform.strip(), "platform", PLATFORMS)  # type: ignore[union-attr]
         # $elemMatch: on nx-27017 a dotted query on an array of documents finds nothing

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo.collection import Collection
 
 WALK_BUDGET = 1500  # documents a text search reads in key order before asking the text index instead
-FIRST_CHUNK = 100
+FIRST_CHUNK = 150
 MAX_CHUNK = 800
 
 
@@ -41,6 +41,7 @@ class Listing:
     ids: list[str] | None = None  # only these _ids
     text: str | None = None  # ``$text`` search words
     match: Callable[[dict[str, Any]], bool] | None = None  # the same words, in Python
+    projection: dict[str, Any] | None = None  # top-level fields left out (nx-27017 projects no dotted paths)
 
     def bounds(self, after: str | None) -> tuple[str | None, str | None]:
         low, high = self.low, self.high
@@ -80,11 +81,11 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
     """Up to *limit* documents of *listing* after the key *after* (a cursor), in key order."""
     sort = [(listing.key, listing.direction)]
     if listing.match is None:
-        return list(collection.find(listing.query(after)).sort(sort).limit(limit))
+        return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
     found: list[dict[str, Any]] = []
-    read, chunk, last = 0, max(FIRST_CHUNK, 2 * limit), after
+    read, chunk, last = 0, max(FIRST_CHUNK, 3 * limit), after
     while read < WALK_BUDGET:
-        docs = list(collection.find(listing.query(last)).sort(sort).limit(chunk))
+        docs = list(collection.find(listing.query(last), listing.projection).sort(sort).limit(chunk))
         for doc in docs:
             if listing.match(doc):
                 found.append(doc)
@@ -94,7 +95,7 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
             return found  # the whole range was read
         read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
     # rare words: every document the text index finds, filtered and ordered here
-    hits = [d for d in collection.find({"$text": {"$search": listing.text}})
+    hits = [d for d in collection.find({"$text": {"$search": listing.text}}, listing.projection)
             if listing.holds(d, after) and listing.match(d)]
     hits.sort(key=lambda d: d[listing.key], reverse=listing.direction < 0)
     return hits[:limit]

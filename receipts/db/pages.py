@@ -17,7 +17,7 @@ from typing import Any
 from pymongo.collection import Collection
 
 WALK_BUDGET = 1500  # documents a text search reads in key order before asking the text index instead
-FIRST_CHUNK = 150
+FIRST_CHUNK = 200
 MAX_CHUNK = 800
 
 
@@ -83,7 +83,7 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
     if listing.match is None:
         return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
     found: list[dict[str, Any]] = []
-    read, chunk, last = 0, max(FIRST_CHUNK, 3 * limit), after
+    read, chunk, last = 0, max(FIRST_CHUNK, 4 * limit), after
     while read < WALK_BUDGET:
         docs = list(collection.find(listing.query(last), listing.projection).sort(sort).limit(chunk))
         for doc in docs:

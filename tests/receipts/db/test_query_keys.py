@@ -14,7 +14,14 @@ from receipts.db.archive import Archive
 from receipts.db.keys import NO_TIME, time_key
 from receipts.db.pages import listing_page
 from receipts.models import Article, Author, Capture, Media, Post
-from receipts.queries import ArticleFilters, PostFilters, QueryError, article_listing, post_listing, text_matcher
+from receipts.queries import (
+    ArticleFilters,
+    PostFilters,
+    QueryError,
+    article_listing,
+    post_listing,
+    text_matcher,
+)
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 WORDS = ("flood", "budget", "court")

@@ -23,6 +23,7 @@ from receipts.db.archive import Archive
 from receipts.db.keys import keyed, prefix_range, time_key
 from receipts.db.pages import Listing
 from receipts.db.reads import article_doc, article_ids, article_ids_for_url, post_doc
+from receipts.ids import id_time_prefix
 from receipts.models import PlatformName
 
 POST_STATUSES = ("live", "deleted", "edited", "unavailable", "error")
@@ -282,6 +283,43 @@ def event_query(f: EventFilters) -> dict[str, Any]:
             raise QueryError("subject_id", "too long")
         query["subject_id"] = subject
     return query
+
+
+# -- events -------------------------------------------------------------------------------------
+def since_bound(value: str) -> str:
+    """The smallest event id after *value*: an event id, or an ISO 8601 time.
+
+    Event ids start with their recording time in ms (``new_id``), so a time becomes an id bound:
+    exact to the millisecond, where nx-27017 compares stored dates only to the second.
+    """
+    if value.startswith("ev"):
+        if not EVENT_ID_RE.fullmatch(value):
+            raise QueryError("since", "not an event id (ev + base-36 digits)")
+        return value
+    try:  # a "+" in a query string arrives as a space: 2025-01-01T00:00:00 00:00
+        moment = parse_datetime(value.replace(" ", "+"), "since")
+        return "ev" + id_time_prefix(int(moment.timestamp() * 1000)) + "~"
+    except QueryError as exc:
+        raise QueryError("since", f"must be an event id or an ISO 8601 time; {exc}") from exc
+    except ValueError as exc:  # before 1970 or past what event ids can order
+        raise QueryError("since", f"{value!r} is out of range (event times start in 1970)") from exc
+
+
+def event_listing(types: list[str], since: str | None, subject_id: str | None) -> Listing:
+    """Events after the id *since*, oldest first: one range of ``type_key`` (one type) or ``event_key``."""
+    if len(types) == 1:
+        key, prefix = "type_key", types[0] + " "
+        low, high = prefix + ("e" + since if since else ""), types[0] + "!"
+        where: dict[str, Any] = {}
+    else:
+        key, low, high = "event_key", ("e" + since) if since else None, None
+        where = {"type": {"$in": types}} if types else {}
+    if subject_id:
+        where["subject_id"] = subject_id
+    check = None
+    if where:
+        check = lambda d: (not types or d.get("type") in types) and (not subject_id or d.get("subject_id") == subject_id)  # noqa: E731
+    return Listing(collection="events", key=key, direction=1, low=low, high=high, where=where, check=check)
 
 
 def _and(clauses: list[dict[str, Any]]) -> dict[str, Any]:

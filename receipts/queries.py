@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from receipts.db.archive import Archive
-from receipts.db.reads import article_doc, article_ids, post_doc
+from receipts.db.keys import keyed, prefix_range, time_key
+from receipts.db.pages import Listing
+from receipts.db.reads import article_doc, article_ids, article_ids_for_url, post_doc
+from receipts.ids import id_time_prefix
 from receipts.models import PlatformName
 
 POST_STATUSES = ("live", "deleted", "edited", "unavailable", "error")
@@ -281,6 +285,43 @@ def event_query(f: EventFilters) -> dict[str, Any]:
     return query
 
 
+# -- events -------------------------------------------------------------------------------------
+def since_bound(value: str) -> str:
+    """The smallest event id after *value*: an event id, or an ISO 8601 time.
+
+    Event ids start with their recording time in ms (``new_id``), so a time becomes an id bound:
+    exact to the millisecond, where nx-27017 compares stored dates only to the second.
+    """
+    if value.startswith("ev"):
+        if not EVENT_ID_RE.fullmatch(value):
+            raise QueryError("since", "not an event id (ev + base-36 digits)")
+        return value
+    try:  # a "+" in a query string arrives as a space: 2025-01-01T00:00:00 00:00
+        moment = parse_datetime(value.replace(" ", "+"), "since")
+        return "ev" + id_time_prefix(int(moment.timestamp() * 1000)) + "~"
+    except QueryError as exc:
+        raise QueryError("since", f"must be an event id or an ISO 8601 time; {exc}") from exc
+    except ValueError as exc:  # before 1970 or past what event ids can order
+        raise QueryError("since", f"{value!r} is out of range (event times start in 1970)") from exc
+
+
+def event_listing(types: list[str], since: str | None, subject_id: str | None) -> Listing:
+    """Events after the id *since*, oldest first: one range of ``type_key`` (one type) or ``event_key``."""
+    if len(types) == 1:
+        key, prefix = "type_key", types[0] + " "
+        low, high = prefix + ("e" + since if since else ""), types[0] + "!"
+        where: dict[str, Any] = {}
+    else:
+        key, low, high = "event_key", ("e" + since) if since else None, None
+        where = {"type": {"$in": types}} if types else {}
+    if subject_id:
+        where["subject_id"] = subject_id
+    check = None
+    if where:
+        check = lambda d: (not types or d.get("type") in types) and (not subject_id or d.get("subject_id") == subject_id)  # noqa: E731
+    return Listing(collection="events", key=key, direction=1, low=low, high=high, where=where, check=check)
+
+
 def _and(clauses: list[dict[str, Any]]) -> dict[str, Any]:
     if not clauses:
         return {}
@@ -309,3 +350,118 @@ def find_post(archive: Archive, key: str) -> dict[str, Any] | None:
         return post_doc(archive, post_doc_id(key))
     except QueryError:
         return None
+
+
+# -- keyed listings (the API's and the UI's lists) ------------------------------------------------
+WORD_RE = re.compile(r"\w+")
+PHRASE_RE = re.compile(r'"([^"]*)"')
+
+
+def text_matcher(q: str, fields: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:
+    """``$text`` semantics in Python: any word matches, every ``"phrase"`` must, no ``-word`` may (case-insensitive)."""
+    phrases = [p.casefold().strip() for p in PHRASE_RE.findall(q) if p.strip()]
+    rest = PHRASE_RE.sub(" ", q)
+    words = [w.casefold() for w in rest.split()]
+    negated = {t for w in words if w.startswith("-") for t in WORD_RE.findall(w[1:])}
+    wanted = {t for w in words if not w.startswith("-") for t in WORD_RE.findall(w)}
+
+    def match(doc: dict[str, Any]) -> bool:
+        text = " ".join(str(doc.get(f) or "") for f in fields).casefold()
+        tokens = set(WORD_RE.findall(text))
+        if negated & tokens or not all(p in text for p in phrases):
+            return False
+        return bool(wanted & tokens) if wanted else bool(phrases)
+
+    return match
+
+
+def _bound(prefix: str | None, moment: datetime | None) -> str | None:
+    return None if moment is None else keyed(prefix, time_key(moment))
+
+
+def _dates(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[datetime | None, datetime | None]:
+    """(from, to) as datetimes: keys from *from* on, before *to* (an end datetime is inclusive: + 1 µs)."""
+    bounds = _range("t", start, end, names).get("t", {})
+    high = bounds.get("$lt")
+    if "$lte" in bounds:
+        high = bounds["$lte"] + timedelta(microseconds=1)
+    return bounds.get("$gte"), high
+
+
+def _listing(collection: str, key: str, prefix: str | None, direction: int, dates: tuple[datetime | None, datetime | None],
+             where: dict[str, Any], text: str | None, text_fields: tuple[str, ...]) -> Listing:
+    low, high = _bound(prefix, dates[0]), _bound(prefix, dates[1])
+    span = prefix_range(prefix) or {}
+    if low is None:
+        low = span.get("$gt")
+    if high is None:
+        high = span.get("$lt")
+    eqs = dict(where)
+    check = (lambda d: all(d.get(k) == v for k, v in eqs.items())) if eqs else None
+    return Listing(collection=collection, key=key, direction=direction, low=low, high=high, where=where, check=check,
+                   text=text, match=text_matcher(text, text_fields) if text else None)
+
+
+def post_listing(archive: Archive, f: PostFilters) -> Listing:
+    """The posts matching *f*, newest ``created_at`` first, on one sort key (``receipts.db.keys``)."""
+    eq: list[tuple[str, str, Any]] = []  # (key field, key prefix, equality filter)
+    if _nonempty(f.handle):
+        handle = parse_handle(f.handle).lower()  # type: ignore[arg-type]
+        eq.append(("handle_key", handle, {"handle_lc": handle}))
+    if _nonempty(f.status):
+        status = parse_choice(f.status.strip(), "status", POST_STATUSES)  # type: ignore[union-attr]
+        eq.append(("edited_key", "edited", {"edited": True}) if status == "edited"
+                  else ("status_key", status, {"status": status}))
+    if f.has_media is not None and (not isinstance(f.has_media, str) or f.has_media.strip()):
+        media = parse_bool(f.has_media, "has_media")
+        eq.append(("media_key", "1" if media else "0", {"has_media": media}))
+    if _nonempty(f.platform):
+        platform = parse_choice(f.platform.strip(), "platform", PLATFORMS)  # type: ignore[union-attr]
+        eq.append(("platform_key", platform, {"platform": platform}))
+    dates = _dates(f.created_from, f.created_to, ("created_from", "created_to"))
+    text = parse_text(f.q) if _nonempty(f.q) else None  # type: ignore[arg-type]
+    key, prefix = (eq[0][0], eq[0][1]) if eq else ("recent_key", None)
+    where = {k: v for _, _, cond in eq[1:] for k, v in cond.items()}
+    listing = _listing("posts", key, prefix, -1, dates, where, text, ("text",))
+    listing.projection = {"raw": 0}  # listings never show a post's raw JSON
+    return listing
+
+
+def article_listing(archive: Archive, f: ArticleFilters) -> Listing:
+    """The articles matching *f*: canonical-URL order, or newest ``published_at`` first with a date range."""
+    eq: list[tuple[str, str, dict[str, Any]]] = []
+    where: dict[str, Any] = {}
+    if _nonempty(f.domain):
+        domain = parse_domain(f.domain)  # type: ignore[arg-type]
+        eq.append(("domain_key", domain, {"domain": domain}))
+    if _nonempty(f.language):
+        language = parse_language(f.language)  # type: ignore[arg-type]
+        eq.append(("language_key", language, {"language": language}))
+    if _nonempty(f.cites):
+        which = parse_choice(f.cites.strip(), "cites", CITES)  # type: ignore[union-attr]
+        flag = "cites_deleted" if which == "deleted" else "cites_edited"
+        eq.append((f"{flag}_key", "1", {flag: True}))
+    dates = _dates(f.published_from, f.published_to, ("published_from", "published_to"))
+    text = parse_text(f.q) if _nonempty(f.q) else None  # type: ignore[arg-type]
+    if dates != (None, None):  # a date range pages on the published key; the other filters are equalities
+        key, prefix, direction = "published_key", None, -1
+        conditions = eq
+    else:
+        key, prefix, direction = (eq[0][0], eq[0][1], 1) if eq else ("url_key", None, 1)
+        conditions = eq[1:]
+    for _, _, cond in conditions:
+        where.update(cond)
+    listing = _listing("articles", key, prefix, direction, dates, where, text, ("title", "body_text"))
+    if text is None:
+        listing.projection = {"body_text": 0}  # the text search reads the body; a listing never shows it
+    if _nonempty(f.platform):
+        platform = parse_choice(f.platform.strip(), "platform", PLATFORMS)  # type: ignore[union-attr]
+        # $elemMatch: on nx-27017 a dotted query on an array of documents finds nothing
+        listing.where["references"] = {"$elemMatch": {"platform": platform, "post_id": {"$ne": None}}}
+        plain = listing.check
+        listing.check = lambda d: (plain is None or plain(d)) and any(
+            r.get("platform") == platform and r.get("post_id") is not None for r in d.get("references") or [])
+    if _nonempty(f.url):
+        url = parse_url(f.url)  # type: ignore[arg-type]
+        listing.ids = article_ids_for_url(archive, url)
+    return listing

@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from receipts.db.pages import page_docs
+from receipts.db.pages import Listing, listing_page, page_docs
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -126,3 +126,23 @@ def _get(doc: dict[str, Any], dotted: str) -> Any:
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+def paginate_listing(collection: Collection, listing: Listing, to_item: Callable[[dict[str, Any]], dict[str, Any]], *,
+                     limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    """One page of a keyed *listing* (``receipts.db.pages``); the cursor holds the last item's sort key."""
+    from receipts.api.cursors import decode_cursor, encode_cursor, listing_of
+
+    size = page_size(limit)
+    name = listing_of(collection.name, [(listing.key, listing.direction)])
+    after = None
+    if cursor:
+        values = decode_cursor(collection.database, name, cursor)
+        if len(values) != 1 or not isinstance(values[0], str):
+            raise ApiError(400, "bad_cursor", "cursor does not match this listing")
+        after = values[0]
+    docs = listing_page(collection, listing, after, size + 1)
+    more = len(docs) > size
+    docs = docs[:size]
+    next_cursor = encode_cursor(collection.database, name, [docs[-1][listing.key]]) if more and docs else None
+    return {"items": [to_item(d) for d in docs], "next_cursor": next_cursor}

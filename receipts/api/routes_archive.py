@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from receipts.api.auth import require_read
-from receipts.api.common import ApiError, paginate
+from receipts.api.common import ApiError, page_size, paginate_listing
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.archive import BODY_BUCKET, MEDIA_BUCKET, Archive
 from receipts.db.evidence import media_doc
-from receipts.db.reads import capture_doc, capture_docs_for, posts_by_handle, screenshot_capture
+from receipts.db.reads import capture_doc, capture_page, posts_by_handle, screenshot_capture
 from receipts.exports.records import (
     article_detail,
     article_summary,
@@ -31,17 +31,15 @@ from receipts.exports.records import (
     post_summary,
 )
 from receipts.queries import (
-    ARTICLE_SORT,
     PLATFORMS,
-    POST_SORT,
     ArticleFilters,
     PostFilters,
     QueryError,
-    article_query,
+    article_listing,
     find_article,
     find_post,
     parse_handle,
-    post_query,
+    post_listing,
 )
 
 router = APIRouter(route_class=DeadlineRoute, prefix="/api/v1", tags=["archive"], dependencies=[Depends(require_read)])
@@ -98,14 +96,13 @@ def post_filters(
 @router.get("/articles")
 def list_articles(request: Request, filters: Annotated[ArticleFilters, Depends(article_filters)],
                   cursor: Cursor = None, limit: Limit = None) -> dict[str, Any]:
-    """Articles in canonical-URL order (grouped by outlet)."""
+    """Articles in canonical-URL order (grouped by outlet); with a published date range, newest first."""
     archive = archive_of(request)
     try:
-        query = article_query(archive, filters)
+        listing = article_listing(archive, filters)
     except QueryError as exc:
         raise bad_query(exc) from exc
-    return paginate(archive.articles, query, ARTICLE_SORT, article_summary, limit=limit, cursor=cursor,
-                    projection={"body_text": 0})
+    return paginate_listing(archive.articles, listing, article_summary, limit=limit, cursor=cursor)
 
 
 @router.get("/articles/{article_id:path}")
@@ -122,27 +119,52 @@ def get_article(article_id: str, request: Request) -> dict[str, Any]:
 @router.get("/posts")
 def list_posts(request: Request, filters: Annotated[PostFilters, Depends(post_filters)],
                cursor: Cursor = None, limit: Limit = None) -> dict[str, Any]:
-    """Posts, highest (newest) post id first."""
+    """Posts, newest ``created_at`` first (text search too)."""
     archive = archive_of(request)
     try:
-        query = post_query(archive, filters)
+        listing = post_listing(archive, filters)
     except QueryError as exc:
         raise bad_query(exc) from exc
-    return paginate(archive.posts, query, POST_SORT, post_summary, limit=limit, cursor=cursor,
-                    projection={"raw": 0})
+    return paginate_listing(archive.posts, listing, post_summary, limit=limit, cursor=cursor)
 
 
 @router.get("/posts/{post_id:path}")  # Bluesky and Mastodon ids hold slashes
-def get_post(post_id: str, request: Request) -> dict[str, Any]:
-    """One post with its versions, capture history and the articles citing it."""
+def get_post(post_id: str, request: Request,
+             captures_cursor: Annotated[str | None, Query(max_length=2000, description=(
+                 "`captures_next_cursor` of the previous page of this post's captures."))] = None,
+             captures_limit: Annotated[int | None, Query(ge=1, description=(
+                 "Captures per page, oldest first (default 50, capped at 200)."))] = None) -> dict[str, Any]:
+    """One post with its versions, a page of its capture history (oldest first) and the articles citing it."""
     archive = archive_of(request)
     doc = find_post(archive, post_id)
     if doc is None:
         raise ApiError(404, "not_found", "no such post (ids look like x:1890172385467187200 or mastodon:mastodon.social/1134…)")
     out = post_detail(doc)
-    out["captures"] = [capture_json(c) for c in capture_docs_for(archive, doc["_id"])]
+    page = capture_history(archive, doc["_id"], captures_cursor, captures_limit)
+    out["captures"], out["captures_next_cursor"] = page["items"], page["next_cursor"]
     out["cited_by"] = articles_citing_post(archive, doc)
     return out
+
+
+CAPTURES_LISTING = "captures:capture_key+"
+
+
+def capture_history(archive: Archive, target_id: str, cursor: str | None, limit: int | None) -> dict[str, Any]:
+    """A page of a target's captures, oldest first: ``{"items", "next_cursor"}`` (a signed ``capture_key``)."""
+    from receipts.api.cursors import decode_cursor, encode_cursor
+
+    size = page_size(limit)
+    after = None
+    if cursor:
+        values = decode_cursor(archive.db, CAPTURES_LISTING, cursor)
+        if len(values) != 1 or not isinstance(values[0], str) or not values[0].startswith(target_id + " "):
+            raise ApiError(400, "bad_cursor", "cursor does not match this post's captures")
+        after = values[0]
+    docs = capture_page(archive, target_id, after, size + 1)
+    more = len(docs) > size
+    docs = docs[:size]
+    next_cursor = encode_cursor(archive.db, CAPTURES_LISTING, [docs[-1]["capture_key"]]) if more and docs else None
+    return {"items": [capture_json(c) for c in docs], "next_cursor": next_cursor}
 
 
 # -- captures -----------------------------------------------------------------------------------

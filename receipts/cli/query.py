@@ -34,16 +34,15 @@ LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10000, help="At mos
 CursorOpt = Annotated[str | None, typer.Option("--cursor", help="Continue after a previous --json page.")]
 
 
-def _page(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]], to_item: Callable,
-          limit: int, cursor: str | None, projection: dict[str, Any] | None) -> dict[str, Any]:
-    from receipts.api.common import ApiError, paginate
+def _page(collection: Any, listing: Any, to_item: Callable, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Up to *limit* items of a keyed listing, with the same cursors as the API (its pages cap at 200)."""
+    from receipts.api.common import ApiError, paginate_listing
 
     items: list[dict[str, Any]] = []
     next_cursor = cursor
     try:
-        while len(items) < limit:  # paginate caps a page at 200; walk pages up to --limit
-            page = paginate(collection, query, sort, to_item, limit=min(200, limit - len(items)),
-                            cursor=next_cursor, projection=projection)
+        while len(items) < limit:
+            page = paginate_listing(collection, listing, to_item, limit=min(200, limit - len(items)), cursor=next_cursor)
             items += page["items"]
             next_cursor = page["next_cursor"]
             if not next_cursor:
@@ -87,16 +86,16 @@ def query_articles(platform: Platform = None, url: Url = None, domain: Domain = 
                    published_to: PubTo = None, language: Lang = None, cites: Cites = None, text: Text = None,
                    limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False,
                    as_csv: CsvOpt = False) -> None:
-    """Articles in canonical-URL order (grouped by outlet)."""
+    """Articles in canonical-URL order (grouped by outlet); newest first within a published date range."""
     from receipts.exports.records import ROW_COLUMNS, article_summary, flat_rows
-    from receipts.queries import ARTICLE_SORT, ArticleFilters, article_query
+    from receipts.queries import ArticleFilters, article_listing
 
     _choose(as_json, as_csv)
     archive = open_archive()
     filters = ArticleFilters(platform=platform, url=url, domain=domain, published_from=published_from, published_to=published_to,
                              language=language, cites=cites, q=text)
-    query = query_or_fail(lambda: article_query(archive, filters))
-    page = _page(archive.articles, query, ARTICLE_SORT, lambda d: d, limit, cursor, None)
+    listing = query_or_fail(lambda: article_listing(archive, filters))
+    page = _page(archive.articles, listing, lambda d: d, limit, cursor)
     if not page["items"]:
         none_matched("articles")
     if as_csv:
@@ -126,16 +125,16 @@ def query_posts(
     text: Text = None, limit: LimitOpt = 50, cursor: CursorOpt = None, as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
-    """Posts, highest (newest) post id first."""
+    """Posts, newest created_at first."""
     from receipts.exports.records import post_summary
-    from receipts.queries import POST_SORT, PostFilters, post_query
+    from receipts.queries import PostFilters, post_listing
 
     _choose(as_json, as_csv)
     archive = open_archive()
     filters = PostFilters(platform=platform, handle=handle, created_from=created_from, created_to=created_to,
                           status=status, has_media=has_media, q=text)
-    query = query_or_fail(lambda: post_query(archive, filters))
-    page = _page(archive.posts, query, POST_SORT, post_summary, limit, cursor, {"raw": 0})
+    listing = query_or_fail(lambda: post_listing(archive, filters))
+    page = _page(archive.posts, listing, post_summary, limit, cursor)
     if not page["items"]:
         none_matched("posts")
     if as_json:
@@ -163,12 +162,16 @@ def query_events(
 ) -> None:
     """Change events (deletions, edits, …), oldest first."""
     from receipts.exports.records import event_json
-    from receipts.queries import EVENT_SORT, EventFilters, event_query
+    from receipts.queries import EVENT_TYPES, event_listing, parse_choice, since_bound
 
     _choose(as_json, as_csv)
     archive = open_archive()
-    query = query_or_fail(lambda: event_query(EventFilters(type=type_, since=since, subject_id=subject)))
-    page = _page(archive.events, query, EVENT_SORT, event_json, limit, cursor, None)
+    types = [t.strip() for t in (type_ or "").split(",") if t.strip()]
+    query_or_fail(lambda: {t: parse_choice(t, "type", EVENT_TYPES) for t in types})
+    bound = query_or_fail(lambda: since_bound(since.strip()) if since else None)  # type: ignore[arg-type,return-value]
+    # the API's listing and cursors: a watcher can page on in either
+    listing = event_listing(types, bound, subject.strip() if subject else None)  # type: ignore[arg-type]
+    page = _page(archive.events, listing, event_json, limit, cursor)
     if not page["items"]:
         none_matched("events")
     if as_json:

@@ -23,6 +23,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from receipts.db.keys import ARTICLE_KEYS, CAPTURE_KEYS, EVENT_KEYS, KEY_INPUTS, POST_KEYS, with_keys
 from receipts.db.phash import index_specs as phash_index_specs
 from receipts.ids import new_id
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
@@ -41,6 +42,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("cites_edited", 1)], {}),
         ([("next_check_at", 1)], {}),
         ([("title", "text"), ("body_text", "text")], {"name": "article_text", "default_language": "none"}),
+        ([("url", 1)], {}),
+        ([("canonical_url", 1)], {}),
+        *(([(key, 1)], {}) for key in ARTICLE_KEYS),
     ],
     "posts": [
         ([("author.handle_lc", 1), ("created_at", -1)], {}),
@@ -51,17 +55,24 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("status", 1)], {}),
         ([("next_check_at", 1)], {}),
         ([("text", "text")], {"name": "post_text", "default_language": "none"}),
+        *(([(key, 1)], {}) for key in POST_KEYS),
     ],
     "captures": [
         ([("target_id", 1), ("fetched_at", 1)], {}),
+        ([("target_id", 1)], {}),
+        ([("capture_key", 1)], {}),
         ([("crawl_id", 1)], {}),
         ([("requested_url", 1)], {}),
     ],
     "crawls": [([("started_at", -1)], {}), ([("status", 1)], {})],
-    "events": [([("created_at", 1)], {}), ([("type", 1), ("created_at", 1)], {})],
+    "events": [([("created_at", 1)], {}), ([("type", 1), ("created_at", 1)], {}), ([("type", 1)], {}),
+               ([("subject_id", 1)], {}), *(([(key, 1)], {}) for key in EVENT_KEYS)],
     "jobs": [([("status", 1), ("priority", -1), ("created_at", 1)], {})],
     "media": [([("source_urls", 1)], {}), *phash_index_specs()],
 }
+
+KEYS_OF = {"posts": POST_KEYS, "articles": ARTICLE_KEYS, "captures": CAPTURE_KEYS, "events": EVENT_KEYS}
+BACKFILL = {"posts": "recent_key", "articles": "url_key", "captures": "capture_key", "events": "event_key"}
 
 
 def _has_date(value: Any) -> bool:
@@ -75,9 +86,12 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
     nx-27017 stores a top-level datetime given to ``$set`` on an existing document as a
     string (and a bool as 0/1); so when *fields* hold one the document is read, changed and replaced
     (one writer per document in Receipts: crawls, posts and jobs are owned by their runner).
-    Returns whether a document was written.
+    A change to a field a listing key is made of (``receipts.db.keys``) also takes the read-modify-replace
+    route, so the keys are written again. Returns whether a document was written.
     """
-    if not any(_has_date(v) for v in fields.values()):
+    inputs = KEY_INPUTS.get(collection.name, frozenset())
+    rekey = any(k.split(".")[0] in inputs for k in fields)
+    if not rekey and not any(_has_date(v) for v in fields.values()):
         update: dict[str, Any] = {"$set": fields} if fields else {}
         if inc:
             update["$inc"] = inc
@@ -98,6 +112,8 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
         target[last] = value
     for key, value in (inc or {}).items():
         doc[key] = doc.get(key, 0) + value
+    if collection.name in KEY_INPUTS:
+        with_keys(doc, collection.name)
     collection.replace_one({"_id": doc_id}, doc, upsert=True)
     return True
 
@@ -140,6 +156,31 @@ class Archive:
                     # nx-27017 does not list text indexes and refuses to create one twice
                     if not any(kind == "text" for _, kind in keys):
                         raise
+        self.backfill_keys()
+
+    def backfill_keys(self, batch: int = 500) -> int:
+        """Write the listing keys (``receipts.db.keys``) of documents stored without them; returns how many.
+
+        Idempotent and cheap once done: each collection is asked for documents whose primary key is
+        missing, an equality on its index (``{key: None}``), which finds none in an archive that has them.
+        Only the key fields are ``$set`` (strings, by ``_id``), so a concurrent writer's fields are kept.
+        """
+        done = 0
+        for name, primary in BACKFILL.items():
+            collection = self.db[name]
+            while True:
+                docs = list(collection.find({primary: None}).limit(batch))
+                if not docs:
+                    break
+                for doc in docs:
+                    keys = {k: v for k, v in with_keys(dict(doc), name).items() if k in KEYS_OF[name]}
+                    unset = {k: "" for k in KEYS_OF[name] if k not in keys and k in doc}
+                    update: dict[str, Any] = {"$set": keys}
+                    if unset:
+                        update["$unset"] = unset
+                    collection.update_one({"_id": doc["_id"]}, update)
+                done += len(docs)
+        return done
 
     # -- blobs ------------------------------------------------------------------------------
     def bucket(self, name: str) -> gridfs.GridFSBucket:
@@ -258,7 +299,7 @@ class Archive:
         elif capture.body_sha256 and capture.body_ref is None:  # media: the bytes are in the media bucket
             capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
         try:
-            self.captures.insert_one(capture.to_doc())
+            self.captures.insert_one(with_keys(capture.to_doc(), "captures"))
         except DuplicateKeyError:
             pass  # replayed from the spool: already stored
         return capture
@@ -308,7 +349,7 @@ class Archive:
             article.capture_ids = [*article.capture_ids, capture_id]
         article.last_crawled_at = now
         article.last_checked_at = now
-        self.articles.replace_one({"_id": article.id}, article.to_doc(), upsert=True)
+        self.articles.replace_one({"_id": article.id}, with_keys(article.to_doc(), "articles"), upsert=True)
         return article
 
     def set_references(self, article_id: str, references: list[Reference], **fields: Any) -> None:
@@ -374,7 +415,7 @@ class Archive:
         handle_lc = (post.author.handle or "").lower() or None
         doc["author"]["handle_lc"] = handle_lc
         doc.update(handle_lc=handle_lc, has_media=post.has_media, edited=post.edited)
-        return doc
+        return with_keys(doc, "posts")
 
     def citing_articles(self, post_id: str) -> list[str]:
         """The articles that cite the post (its ``cited_by``)."""
@@ -409,7 +450,7 @@ class Archive:
                   at: datetime | None = None) -> dict[str, Any]:
         at = at or utcnow()
         doc = {"_id": new_id("ev"), "type": type_, "subject_id": subject_id, "created_at": at, "data": data or {}}
-        self.events.insert_one(doc)
+        self.events.insert_one(with_keys(doc, "events"))
         return doc
 
 

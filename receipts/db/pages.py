@@ -1,14 +1,101 @@
-"""One page of a listing: the keyset-paginated read behind the API's and the web UI's lists."""
+"""One page of a listing: the keyset-paginated read behind the API's and the web UI's lists.
+
+A :class:`Listing` pages on one indexed sort key (``receipts.db.keys``): its filter is a range of that
+key (a prefix, a date range, the cursor) plus top-level equalities, read with a limit, so on
+nx-27017 and MongoDB alike a page costs an index walk of about its own size. Text search walks the
+same key in growing chunks and keeps the documents whose words match; when the words are rare
+(the walk reads :data:`WALK_BUDGET` documents without filling the page) it takes the ``$text``
+matches instead and orders those.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.collection import Collection
+
+WALK_BUDGET = 1500  # documents a text search reads in key order before asking the text index instead
+FIRST_CHUNK = 200
+MAX_CHUNK = 800
 
 
 def page_docs(collection: Collection, query: dict[str, Any], sort: Sequence[tuple[str, int]], limit: int,
               projection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Up to *limit* documents of *collection* matching *query*, in *sort* order."""
     return list(collection.find(query, projection).sort(list(sort)).limit(limit))
+
+
+@dataclass
+class Listing:
+    """One listing: documents of *collection* with ``low < key < high``, in *key* order (*direction*)."""
+
+    collection: str
+    key: str
+    direction: int = 1
+    low: str | None = None
+    high: str | None = None
+    where: dict[str, Any] = field(default_factory=dict)  # more filters, on indexed top-level fields
+    check: Callable[[dict[str, Any]], bool] | None = None  # *where* in Python (for the text fallback)
+    ids: list[str] | None = None  # only these _ids
+    text: str | None = None  # ``$text`` search words
+    match: Callable[[dict[str, Any]], bool] | None = None  # the same words, in Python
+    projection: dict[str, Any] | None = None  # top-level fields left out (nx-27017 projects no dotted paths)
+
+    def bounds(self, after: str | None) -> tuple[str | None, str | None]:
+        low, high = self.low, self.high
+        if after is not None:
+            if self.direction > 0:
+                low = after if low is None else max(low, after)
+            else:
+                high = after if high is None else min(high, after)
+        return low, high
+
+    def query(self, after: str | None) -> dict[str, Any]:
+        low, high = self.bounds(after)
+        clauses: list[dict[str, Any]] = []
+        rng = {op: v for op, v in (("$gt", low), ("$lt", high)) if v is not None}
+        if rng:
+            clauses.append({self.key: rng})
+        if self.where:
+            clauses.append(dict(self.where))
+        if self.ids is not None:
+            clauses.append({"_id": {"$in": list(self.ids)}})
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def holds(self, doc: dict[str, Any], after: str | None) -> bool:
+        """The listing's filter (without the text) in Python."""
+        low, high = self.bounds(after)
+        key = doc.get(self.key)
+        if not isinstance(key, str) or (low is not None and key <= low) or (high is not None and key >= high):
+            return False
+        if self.ids is not None and doc.get("_id") not in self.ids:
+            return False
+        return self.check is None or self.check(doc)
+
+
+def listing_page(collection: Collection, listing: Listing, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """Up to *limit* documents of *listing* after the key *after* (a cursor), in key order."""
+    sort = [(listing.key, listing.direction)]
+    if listing.match is None:
+        return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
+    found: list[dict[str, Any]] = []
+    read, chunk, last = 0, max(FIRST_CHUNK, 4 * limit), after
+    while read < WALK_BUDGET:
+        docs = list(collection.find(listing.query(last), listing.projection).sort(sort).limit(chunk))
+        for doc in docs:
+            if listing.match(doc):
+                found.append(doc)
+                if len(found) >= limit:
+                    return found
+        if len(docs) < chunk:
+            return found  # the whole range was read
+        read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
+    # rare words: every document the text index finds, filtered and ordered here
+    hits = [d for d in collection.find({"$text": {"$search": listing.text}}, listing.projection)
+            if listing.holds(d, after) and listing.match(d)]
+    hits.sort(key=lambda d: d[listing.key], reverse=listing.direction < 0)
+    return hits[:limit]

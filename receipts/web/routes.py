@@ -17,32 +17,29 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from receipts.api.common import ApiError, paginate
-from receipts.api.routes_archive import archive_of, handle_summary
+from receipts.api.common import ApiError, paginate_listing
+from receipts.api.routes_archive import archive_of, capture_history, handle_summary
 from receipts.api.timeouts import DeadlineRoute
 from receipts.db.dates import utc_label
 from receipts.db.desk import deletion_seen
-from receipts.db.reads import capture_docs_for, posts_by_ids
+from receipts.db.reads import posts_by_ids
 from receipts.exports.records import (
     article_detail,
     article_summary,
     articles_citing_post,
-    capture_json,
     post_detail,
 )
 from receipts.exports.records import post_summary as post_item
 from receipts.queries import (
-    ARTICLE_SORT,
     DOMAIN_RE,
     HANDLE_RE,
-    POST_SORT,
     ArticleFilters,
     PostFilters,
     QueryError,
-    article_query,
+    article_listing,
     find_article,
     find_post,
-    post_query,
+    post_listing,
 )
 from receipts.settings import get_settings
 from receipts.web.labels import explain, label
@@ -116,11 +113,11 @@ def search(request: Request, q: str = "", acursor: str | None = None, pcursor: s
     posts: dict[str, Any] = {"items": [], "next_cursor": None}
     try:
         if mode != "handle":
-            articles = paginate(archive.articles, article_query(archive, afilters), ARTICLE_SORT, article_summary,
-                                limit=PAGE, cursor=acursor, projection={"body_text": 0})
+            articles = paginate_listing(archive.articles, article_listing(archive, afilters), article_summary,
+                                        limit=PAGE, cursor=acursor)
         if mode in ("handle", "text", "latest"):
-            posts = paginate(archive.posts, post_query(archive, pfilters), POST_SORT, post_item,
-                             limit=PAGE, cursor=pcursor, projection={"raw": 0})
+            posts = paginate_listing(archive.posts, post_listing(archive, pfilters), post_item,
+                                     limit=PAGE, cursor=pcursor)
     except QueryError as exc:
         error = str(exc)
     except ApiError as exc:
@@ -216,19 +213,24 @@ def annotate_references(archive: Any, refs: list[dict[str, Any]]) -> None:
 
 
 @router.get("/posts/{key:path}", response_class=HTMLResponse)
-def post_page(key: str, request: Request) -> HTMLResponse:
+def post_page(key: str, request: Request, ccursor: str | None = None) -> HTMLResponse:
+    """One post: versions with diffs, a page of its captures (``?ccursor=`` for the next), citing articles."""
     archive = archive_of(request)
     doc = find_post(archive, key)
     if doc is None:
         return not_found("No archived post with this id.")
+    try:
+        history = capture_history(archive, doc["_id"], ccursor, PAGE * 2)
+    except ApiError as exc:
+        return page("error.html", 400, title="Bad cursor", message=exc.message)
     post = post_detail(doc)
     versions = post["versions"]
     diffs = [word_diff(versions[i - 1].get("text") or "", versions[i].get("text") or "") if i else []
              for i in range(len(versions))]
-    captures = [capture_json(c) for c in capture_docs_for(archive, doc["_id"])]
     author = post["author"]["handle"] or post["id"]
     return page("post.html", title=f"@{author}: post {post['post_id']}", post=post,
-                versions=list(zip(versions, diffs, strict=True)), captures=captures,
+                versions=list(zip(versions, diffs, strict=True)), captures=history["items"],
+                captures_next=history["next_cursor"],
                 cited_by=articles_citing_post(archive, doc))
 
 

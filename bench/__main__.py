@@ -61,9 +61,10 @@ def growth_table(results: list[Result]) -> Table | None:
 
 
 def run_one(name: str, quick: bool) -> Result:
-    module = importlib.import_module(MODULES[name])
     start = time.perf_counter()
+    module = None
     try:
+        module = importlib.import_module(MODULES[name])
         result: Result = module.run(quick=quick)
     except Exception as exc:  # noqa: BLE001 — one broken benchmark must not hide the others
         result = Result(name=name, title=getattr(module, "TITLE", name), unit="", value=None, passed=False,

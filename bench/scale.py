@@ -9,8 +9,17 @@ from pathlib import Path
 
 import httpx
 
-from bench.memory import _wait_healthy
-from bench.util import BIN, FakeWebProcess, Result, article_page, bulk_embeds, free_port, ratio, temp_dir
+from bench.util import (
+    BIN,
+    FakeWebProcess,
+    Result,
+    article_page,
+    bulk_embeds,
+    free_port,
+    ratio,
+    temp_dir,
+    wait_healthy,
+)
 
 NAME = "scale"
 TITLE = "Scale-out, daemons on one database"
@@ -70,7 +79,7 @@ def _round(web: FakeWebProcess, nx: _Nx, tmp: Path, daemons: int, urls: list[str
             log.close()
             bases.append(base)
         for base, proc in zip(bases, procs, strict=True):
-            _wait_healthy(base, proc)
+            wait_healthy(base, proc)
         headers = {"Authorization": f"Bearer {TOKEN}"}
         started = time.monotonic()
         jobs = []

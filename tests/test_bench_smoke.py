@@ -71,3 +71,13 @@ def test_readme_table_is_regenerated_from_results(tmp_path: Path) -> None:
     assert "| queries | posts by date range p95 | 10,000 → 100,000 (×10) | 12.0 → 14.0 ms | ×1.17 | better than linear |" in text
     assert "×18 | worse than linear |" in text  # 10× the posts in 18× the time
     assert "- **Query latency p95** (met): every listing is an indexed equality find" in text
+
+
+def test_every_benchmark_module_imports_and_has_a_run() -> None:
+    code = ("import importlib, inspect; from bench.__main__ import MODULES; "
+            "print(sorted(n for n, m in MODULES.items() if callable(getattr(importlib.import_module(m), 'run', None))))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from bench.__main__ import MODULES
+
+    assert proc.stdout.strip() == str(sorted(MODULES))

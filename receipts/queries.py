@@ -399,7 +399,8 @@ def _listing(collection: str, key: str, prefix: str | None, direction: int, date
     eqs = dict(where)
     check = (lambda d: all(d.get(k) == v for k, v in eqs.items())) if eqs else None
     return Listing(collection=collection, key=key, direction=direction, low=low, high=high, where=where, check=check,
-                   text=text, match=text_matcher(text, text_fields) if text else None)
+                   text=text, match=text_matcher(text, text_fields) if text else None,
+                   match_fields=text_fields if text else ())
 
 
 def post_listing(archive: Archive, f: PostFilters) -> Listing:

@@ -42,6 +42,7 @@ class Listing:
     text: str | None = None  # ``$text`` search words
     match: Callable[[dict[str, Any]], bool] | None = None  # the same words, in Python
     projection: dict[str, Any] | None = None  # top-level fields left out (nx-27017 projects no dotted paths)
+    match_fields: tuple[str, ...] = ()  # what *match* reads: a text walk reads only these, then the page's documents
 
     def bounds(self, after: str | None) -> tuple[str | None, str | None]:
         low, high = self.low, self.high
@@ -82,20 +83,41 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
     sort = [(listing.key, listing.direction)]
     if listing.match is None:
         return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
-    found: list[dict[str, Any]] = []
-    read, chunk, last = 0, max(FIRST_CHUNK, 4 * limit), after
-    while read < WALK_BUDGET:
-        docs = list(collection.find(listing.query(last), listing.projection).sort(sort).limit(chunk))
-        for doc in docs:
-            if listing.match(doc):
-                found.append(doc)
-                if len(found) >= limit:
-                    return found
-        if len(docs) < chunk:
-            return found  # the whole range was read
-        read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
+    found = _walk(collection, listing, after, limit, sort)
+    if found is not None:
+        return found
     # rare words: every document the text index finds, filtered and ordered here
     hits = [d for d in collection.find({"$text": {"$search": listing.text}}, listing.projection)
             if listing.holds(d, after) and listing.match(d)]
     hits.sort(key=lambda d: d[listing.key], reverse=listing.direction < 0)
     return hits[:limit]
+
+
+def _walk(collection: Collection, listing: Listing, after: str | None, limit: int,
+          sort: list[tuple[str, int]]) -> list[dict[str, Any]] | None:
+    """A text listing read in key order in growing chunks, matched here; None when the budget ran out.
+
+    Only the key and *match_fields* are read while walking (an article's references and locations are
+    most of its bytes), then the page's own documents in one ``_id $in``."""
+    if not listing.match_fields:
+        walk_projection = listing.projection
+    else:
+        walk_projection = {name: 1 for name in (listing.key, *listing.match_fields)}
+    assert listing.match is not None
+    hits: list[dict[str, Any]] = []
+    read, chunk, last = 0, max(FIRST_CHUNK, 4 * limit), after
+    while read < WALK_BUDGET:
+        docs = list(collection.find(listing.query(last), walk_projection).sort(sort).limit(chunk))
+        hits += [d for d in docs if listing.match(d)]
+        if len(hits) >= limit or len(docs) < chunk:  # a full page, or the whole range was read
+            return _whole(collection, listing, hits[:limit])
+        read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
+    return None
+
+
+def _whole(collection: Collection, listing: Listing, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The full documents of *hits* (walked with a projection), in the hits' order."""
+    if not listing.match_fields or not hits:
+        return hits
+    docs = {d["_id"]: d for d in collection.find({"_id": {"$in": [h["_id"] for h in hits]}}, listing.projection)}
+    return [docs[h["_id"]] for h in hits if h["_id"] in docs]

@@ -42,6 +42,9 @@ def build_settings(settings: Settings | None = None, **overrides: Any) -> dict[s
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(s.per_host_concurrency),
         "DOWNLOAD_DELAY": s.download_delay,
         "COOKIES_ENABLED": False,
+        # outputs of one response handled at once: a post callback yields one or two, the article its
+        # requests (scheduled at once); Scrapy starts this many tasks per response (default 100)
+        "CONCURRENT_ITEMS": 16,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": s.log_level,
         "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s %(message)s",

@@ -86,8 +86,12 @@ class EvidenceExtension:
     def spider_closed(self, spider: Spider) -> None:
         if self.warc is None:
             return
-        warc, self.warc = self.warc, None
         writer = get_writer(self.crawler)
+        try:
+            writer.flush()  # captures still queued write their WARC records first
+        except Exception:  # a failed write is the storage pipeline's to report
+            log.exception("writes pending at spider close failed")
+        warc, self.warc = self.warc, None
         sha256, size = warc.close()
         archive = writer.archive
         archive.record_warc(warc.name, warc.crawl_id, sha256, size, warc.records,

@@ -35,7 +35,7 @@ from receipts.changes import article_events, post_events
 from receipts.db.archive import Archive
 from receipts.db.recrawl import record_article_check
 from receipts.evidence.warc import post_urn
-from receipts.models import Article, Reference, Resolution, utcnow
+from receipts.models import Article, Post, Reference, Resolution, utcnow
 from receipts.quotes.article import (
     apply_search,
     check_references,
@@ -56,6 +56,7 @@ class StoragePipeline:
         self.crawler = crawler
         self.article_id: str | None = None
         self.post_ids: list[str] = []
+        self._post_set: set[str] = set()
         self.resolved: list[ReferenceResolvedItem] = []
         self.errors: list[dict[str, Any]] = []
         self.fatal = False
@@ -84,8 +85,31 @@ class StoragePipeline:
             self.handle(item)  # in-memory only
             return item
         writer = self.writer
-        await asyncio.wrap_future(writer.submit(lambda: writer.guarded(lambda: self.handle(item), "item", item)))
+        if isinstance(item, PostItem):  # batched with the posts queued beside it
+            await asyncio.wrap_future(writer.submit_many("post", item, self.write_posts))
+        else:
+            await asyncio.wrap_future(writer.submit(lambda: writer.guarded(lambda: self.handle(item), "item", item)))
         return item
+
+    def write_posts(self, items: list[PostItem]) -> bool:
+        return self.writer.guarded_many(lambda: self.handle_posts(items), "item", items)
+
+    def handle_posts(self, items: list[PostItem]) -> None:
+        """Store fetched posts (one read, one bulk write), their JSON resource records and events."""
+        saved = self.writer.archive.save_posts([(item.post, item.capture_id) for item in items])
+        events: list[tuple[str, str, dict[str, Any]]] = []
+        for item, (stored, previous) in zip(items, saved, strict=True):
+            self.writer.add_resource(post_urn(stored.id), "application/json",
+                                     json.dumps(stored.to_json(), sort_keys=True, ensure_ascii=False).encode(),
+                                     {"target_id": stored.id, "capture_id": item.capture_id, "kind": "post_json"})
+            changes = post_events(previous, item.post)
+            events += [(type_, stored.id, {**data, "crawl_id": self.writer.crawl_id}) for type_, data in changes]
+            if changes:
+                self.changed_posts.add(stored.id)
+            if stored.id not in self._post_set:
+                self._post_set.add(stored.id)
+                self.post_ids.append(stored.id)
+        self.writer.archive.add_events(events)
 
     def handle(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
@@ -101,16 +125,7 @@ class StoragePipeline:
             self.article_id = item.article_id
             self.writer.archive.update_crawl(self.writer.crawl_id or "", {"article_id": self.article_id})
         elif isinstance(item, PostItem):
-            stored, previous = self.writer.save_post(item.post, item.capture_id)
-            self.writer.add_resource(post_urn(stored.id), "application/json",
-                                     json.dumps(stored.to_json(), sort_keys=True, ensure_ascii=False).encode(),
-                                     {"target_id": stored.id, "capture_id": item.capture_id, "kind": "post_json"})
-            events = post_events(previous, item.post)
-            self.emit(events, stored.id)
-            if events:
-                self.changed_posts.add(stored.id)
-            if stored.id not in self.post_ids:
-                self.post_ids.append(stored.id)
+            self.handle_posts([item])
         elif isinstance(item, ReferenceResolvedItem):
             self.resolved.append(item)
         elif isinstance(item, QuoteResolvedItem):
@@ -151,8 +166,8 @@ class StoragePipeline:
         log.warning("MongoDB is back: %d spooled entries written", replayed)
 
     def emit(self, events: list[tuple[str, dict[str, Any]]], subject_id: str) -> None:
-        for type_, data in events:
-            self.writer.archive.add_event(type_, subject_id, {**data, "crawl_id": self.writer.crawl_id})
+        self.writer.archive.add_events([(type_, subject_id, {**data, "crawl_id": self.writer.crawl_id})
+                                        for type_, data in events])
 
     def close_spider(self, spider: Spider | None = None) -> None:
         try:
@@ -323,6 +338,9 @@ class StoragePipeline:
         for ref in refs:
             ref.screenshot_sha256 = self.embed_shots.get(ref.key, ref.screenshot_sha256)
         cites_deleted = cites_edited = False
+        found = archive.get_posts(f"{ref.platform}:{ref.post_id}" for ref in refs if ref.post_id)
+        posts: dict[str, Post | None] = {key: found.get(key) for key in
+                                         (f"{ref.platform}:{ref.post_id}" for ref in refs if ref.post_id)}
         for ref in refs:
             reason = skip_reason(ref, skipped, fetched)
             if reason:
@@ -335,7 +353,7 @@ class StoragePipeline:
                 elif ref.status not in ("error",):
                     ref.status = "unresolved"
                 continue
-            post = archive.get_post(f"{ref.platform}:{ref.post_id}")
+            post = posts[f"{ref.platform}:{ref.post_id}"]
             if post is None:
                 ref.status = "error"
                 ref.error = UNFINISHED if interrupted else ref.error or "post was not fetched"
@@ -344,11 +362,9 @@ class StoragePipeline:
             ref.error = post.status_reason if post.status == "error" else None
             cites_deleted = cites_deleted or post.status == "deleted"
             cites_edited = cites_edited or post.edited
-        self.emit(check_references(archive, article, refs, previous_checks(self.previous_article)), article_id)
+        self.emit(check_references(archive, article, refs, previous_checks(self.previous_article), posts), article_id)
         archive.set_references(article_id, refs, cites_deleted=cites_deleted, cites_edited=cites_edited)
-        for ref in refs:
-            if ref.post_id:
-                archive.add_citation(f"{ref.platform}:{ref.post_id}", article_id)
+        archive.add_citations((f"{ref.platform}:{ref.post_id}" for ref in refs if ref.post_id), article_id)
         return refs
 
     def reached(self, ref: Reference) -> bool:

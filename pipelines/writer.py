@@ -10,7 +10,11 @@ writes what earlier runs could not.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +30,29 @@ from receipts.db.recrawl import record_article_check
 from receipts.models import Article, Capture, Post
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 200  # writes taken off the queue at once
+BATCH_WAIT_S = 0.02  # how long the writer waits for more writes to join a batch
+
+
+class _Task:
+    """One submitted write: *fn* alone, or *payload* for a batch function *many* (``many(payloads)``)."""
+
+    __slots__ = ("fn", "future", "kind", "many", "payload")
+
+    def __init__(self, fn: Callable[[], Any] | None, kind: str = "", payload: Any = None,
+                 many: Callable[[list[Any]], Any] | None = None) -> None:
+        self.fn, self.kind, self.payload, self.many = fn, kind, payload, many
+        self.future: Future = Future()
 
 
 class ArchiveWriter:
     """All writes of one crawl. Hooks let evidence writers see every fetch (``capture_hooks``) and
-    every derived resource such as screenshots or normalised post JSON (``resource_hooks``)."""
+    every derived resource such as screenshots or normalised post JSON (``resource_hooks``).
+
+    One writer thread runs the writes in the order submitted. Writes that queue up while it is
+    busy are taken together: consecutive batchable ones (:meth:`submit_many`: captures, posts) go
+    to the database as one batch, so the round trips per post fall as the crawl gets faster.
+    """
 
     def __init__(self, archive: Archive, crawl_id: str | None, spool_dir: Path) -> None:
         self.archive = archive
@@ -40,48 +62,113 @@ class ArchiveWriter:
         self.captures = 0
         self.spool = Spool(spool_dir, crawl_id)
         self.breaker = Breaker()
-        # one writer thread: database round trips leave the reactor, and stay in the order submitted
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receipts-writer")
-        self._pending: list[Future] = []
+        self._queue: queue.SimpleQueue[_Task] = queue.SimpleQueue()
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def submit(self, fn: Any) -> Future:
-        future = self._thread.submit(fn)
-        self._pending = [f for f in self._pending if not f.done()]
-        self._pending.append(future)
-        return future
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        return self._put(_Task(fn))
+
+    def submit_many(self, kind: str, payload: Any, many: Callable[[list[Any]], Any]) -> Future:
+        """Queue *payload* for ``many(payloads)``, called with this and the neighbouring payloads of
+        the same *kind* that are waiting; the future resolves when that batch is written."""
+        return self._put(_Task(None, kind, payload, many))
+
+    def _put(self, task: _Task) -> Future:
+        with self._lock:
+            self._pending.add(task.future)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="receipts-writer", daemon=True)
+                self._thread.start()
+        task.future.add_done_callback(self._done)
+        self._queue.put(task)
+        return task.future
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def _run(self) -> None:
+        while True:
+            tasks = [self._queue.get()]
+            deadline = time.monotonic() + BATCH_WAIT_S
+            while len(tasks) < MAX_BATCH:
+                try:  # a few ms for the writes right behind this one: one round trip for all of them
+                    tasks.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            self._execute(tasks)
+
+    def _execute(self, tasks: list[_Task]) -> None:
+        """Plain writes run alone, in order; between two of them, batchable writes run one batch per
+        kind, kinds in the order they first came (a post's capture is written before the post)."""
+        groups: dict[tuple[Any, str], list[_Task]] = {}  # bound methods compare (and hash) equal
+        for task in [*tasks, None]:
+            if task is not None and task.many is not None:
+                groups.setdefault((task.many, task.kind), []).append(task)
+                continue
+            for group in groups.values():
+                self._run_group(group)
+            groups = {}
+            if task is not None:
+                self._run_group([task])
+
+    @staticmethod
+    def _run_group(group: list[_Task]) -> None:
+        first = group[0]
+        try:
+            result = first.fn() if first.fn is not None else first.many([t.payload for t in group])  # type: ignore[misc]
+        except BaseException as exc:  # handed to whoever waits on the write
+            for t in group:
+                t.future.set_exception(exc)
+        else:
+            for t in group:
+                t.future.set_result(result)
 
     def flush(self) -> None:
         """Wait for every submitted write (re-raising the first failure)."""
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending = list(self._pending)
         for future in pending:
             future.result()
 
     def guarded(self, write: Any, kind: str, payload: Any) -> bool:
         """Run *write*; when MongoDB is unreachable spool *payload* instead. True when written now."""
+        return self.guarded_many(write, kind, [payload])
+
+    def guarded_many(self, write: Any, kind: str, payloads: list[Any]) -> bool:
+        """:meth:`guarded` for a batch: when MongoDB is unreachable each payload is spooled."""
         try:
             self.breaker.check()
             write()
             return True
         except DB_DOWN_ERRORS as exc:
             self.breaker.tripped()
-            log.warning("MongoDB unreachable (%s): spooling %s", type(exc).__name__, kind)
-            self.spool.put(kind, payload)
+            log.warning("MongoDB unreachable (%s): spooling %d %s", type(exc).__name__, len(payloads), kind)
+            for payload in payloads:
+                self.spool.put(kind, payload)
             return False
 
     def add_capture(self, capture: Capture, body: bytes | None, request: Any = None, response: Any = None,
                     store_body: bool = True) -> Capture:
         """Hooks (WARC) see the body; the archive stores it unless *store_body* is False (media: the
-        bytes live in the media bucket, the capture only points there)."""
-        for hook in self.capture_hooks:
-            try:
-                hook(capture, body, request, response)
-            except Exception:  # evidence hooks must never break the crawl
-                log.exception("capture hook failed for %s", capture.requested_url)
-        stored = body if store_body else None
-        self.submit(lambda: self.guarded(lambda: self.archive.add_capture(capture, stored), "capture",
-                                         (capture, stored)))
+        bytes live in the media bucket, the capture only points there). Both run on the writer
+        thread, batched with the captures queued beside it."""
+        self.submit_many("capture", (capture, body, request, response, store_body), self._write_captures)
         self.captures += 1
         return capture
+
+    def _write_captures(self, entries: list[tuple[Capture, bytes | None, Any, Any, bool]]) -> bool:
+        items: list[tuple[Capture, bytes | None]] = []
+        for capture, body, request, response, store_body in entries:
+            for hook in self.capture_hooks:  # annotate before the insert: captures are append-only
+                try:
+                    hook(capture, body, request, response)
+                except Exception:  # evidence hooks must never break the crawl
+                    log.exception("capture hook failed for %s", capture.requested_url)
+            items.append((capture, body if store_body else None))
+        return self.guarded_many(lambda: self.archive.add_captures(items), "capture", items)
 
     def add_resource(self, uri: str, content_type: str, data: bytes, meta: dict[str, Any] | None = None) -> str | None:
         """Record a derived resource in the evidence (WARC ``resource`` record); returns its record id.

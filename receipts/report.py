@@ -67,7 +67,8 @@ def build_report(archive: Archive, crawl_id: str) -> dict[str, Any]:
     if crawl is None:
         raise LookupError(f"no crawl {crawl_id}")
     article = archive.get_article(crawl.article_id) if crawl.article_id else None
-    posts = [p for p in (archive.get_post(pid) for pid in crawl.post_ids) if p is not None]
+    found = archive.get_posts(crawl.post_ids)
+    posts = [found[pid] for pid in crawl.post_ids if pid in found]
     return {
         "article": article_json(article) if article else None,
         "posts": [post_json(p) for p in posts],

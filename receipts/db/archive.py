@@ -10,27 +10,24 @@ Updates filter on ``_id`` only: on nx-27017 any other filter in an update is a f
 
 from __future__ import annotations
 
-import io
-import time
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 import gridfs
 import pymongo
-from bson import ObjectId
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from receipts.db.blobs import BODY_BUCKET, MEDIA_BUCKET, ORPHAN_CHUNK_AGE_S, Blobs
 from receipts.db.keys import ARTICLE_KEYS, CAPTURE_KEYS, EVENT_KEYS, KEY_INPUTS, POST_KEYS, with_keys
 from receipts.db.phash import index_specs as phash_index_specs
 from receipts.ids import new_id
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
 
-BODY_BUCKET = "bodies"
-ORPHAN_CHUNK_AGE_S = 30.0  # chunks without a file this old are a cut-off upload, never one in flight
-MEDIA_BUCKET = "mediafiles"
+__all__ = ["BODY_BUCKET", "MEDIA_BUCKET", "ORPHAN_CHUNK_AGE_S", "Archive", "set_fields", "sort_newest", "with_listed"]
 
 INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "articles": [
@@ -127,7 +124,7 @@ def with_listed(stored: list[dict[str, Any]], fetched: list[dict[str, Any]]) -> 
     return [*stored, *(v for v in fetched if v.get("listed_by") == "platform" and v.get("text") not in texts)]
 
 
-class Archive:
+class Archive(Blobs):
     """Typed reads and writes over one Receipts database."""
 
     def __init__(self, db: Database) -> None:
@@ -142,6 +139,7 @@ class Archive:
         self.sources = db["sources"]
         self.job_locks = db["job_locks"]  # `_id` = canonical URL: at most one active deduplicated job per URL
         self._buckets: dict[str, gridfs.GridFSBucket] = {}
+        self._indexed: set[str] = set()
 
     # -- set-up -----------------------------------------------------------------------------
     def ensure_indexes(self) -> None:
@@ -182,80 +180,6 @@ class Archive:
                 done += len(docs)
         return done
 
-    # -- blobs ------------------------------------------------------------------------------
-    def bucket(self, name: str) -> gridfs.GridFSBucket:
-        if name not in self._buckets:
-            self._buckets[name] = gridfs.GridFSBucket(self.db, bucket_name=name)
-        return self._buckets[name]
-
-    def has_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bool:
-        """Stored whole: a file document written by a finished upload (it carries its ``metadata.sha256``;
-        nx-27017 makes an empty one of its own as soon as a chunk arrives)."""
-        for f in self.bucket(bucket).find({"_id": sha256}).limit(1):
-            return (f.metadata or {}).get("sha256") == sha256
-        return False
-
-    def put_blob(self, data: bytes, bucket: str = BODY_BUCKET, filename: str | None = None,
-                 content_type: str | None = None) -> str:
-        """Store *data* once under its sha256 (content addressing) and return the hash."""
-        digest = sha256_hex(data)
-        self.put_blob_stream(io.BytesIO(data), digest, bucket, filename, content_type)
-        return digest
-
-    def put_blob_stream(self, stream: BinaryIO, sha256: str, bucket: str = BODY_BUCKET,
-                        filename: str | None = None, content_type: str | None = None) -> bool:
-        """Store a stream whose sha256 the caller computed; False when already stored."""
-        if self.has_blob(sha256, bucket) or not self._clear_orphan_chunks(bucket, sha256):
-            return False
-        try:
-            self.bucket(bucket).upload_from_stream_with_id(
-                sha256, filename or sha256, stream, metadata={"sha256": sha256, "content_type": content_type})
-        except (DuplicateKeyError, gridfs.errors.FileExists):
-            return False  # a concurrent writer stored the same bytes first
-        return True
-
-    def _clear_orphan_chunks(self, bucket: str, sha256: str) -> bool:
-        """Chunks with no finished file are an upload cut off (a killed writer) or one in flight.
-
-        GridFS writes the chunks first and the file document last, so a writer killed in between
-        leaves chunks that would clash with (or, without a unique index, corrupt) the next upload of
-        the same bytes. Once no chunk has been written for :data:`ORPHAN_CHUNK_AGE_S` (told by the
-        chunks' ObjectIds, or watched where the server numbers them itself, as nx-27017 does) the
-        writer is gone and they are removed; until then a live writer is waited for. False: the blob
-        got stored meanwhile.
-        """
-        chunks = self.db[f"{bucket}.chunks"]
-        seen: tuple[int, float] | None = None  # (chunk count, when first seen at that count)
-        while True:
-            found = [c["_id"] for c in chunks.find({"files_id": sha256}, {"_id": 1})]
-            if not found:
-                return True
-            now = time.monotonic()
-            if all(isinstance(i, ObjectId) for i in found):
-                idle = utcnow().timestamp() - max(i.generation_time.timestamp() for i in found)
-            else:
-                seen = seen if seen is not None and seen[0] == len(found) else (len(found), now)
-                idle = now - seen[1]
-            if idle >= ORPHAN_CHUNK_AGE_S:  # nobody has written one for a while: the writer is gone
-                chunks.delete_many({"_id": {"$in": found}})
-                self.db[f"{bucket}.files"].delete_one({"_id": sha256})  # an unfinished one (nx-27017)
-                return True
-            time.sleep(0.2)  # a live writer: its file document follows its last chunk
-            if self.has_blob(sha256, bucket):
-                return False
-
-    def get_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> bytes | None:
-        try:
-            return self.bucket(bucket).open_download_stream(sha256).read()
-        except gridfs.errors.NoFile:
-            return None
-
-    def open_blob(self, sha256: str, bucket: str = BODY_BUCKET) -> gridfs.GridOut | None:
-        try:
-            return self.bucket(bucket).open_download_stream(sha256)
-        except gridfs.errors.NoFile:
-            return None
-
     # -- crawls -----------------------------------------------------------------------------
     def start_crawl(self, crawl: Crawl) -> None:
         self.crawls.replace_one({"_id": crawl.id}, crawl.to_doc(), upsert=True)
@@ -292,17 +216,33 @@ class Archive:
     # -- captures ---------------------------------------------------------------------------
     def add_capture(self, capture: Capture, body: bytes | None = None) -> Capture:
         """Append a capture (never rewritten); the body goes to GridFS by sha256."""
-        if body is not None:
-            capture.body_sha256 = self.put_blob(body, BODY_BUCKET, content_type=capture.content_type)
-            capture.body_size = len(body)
-            capture.body_ref = f"gridfs:{BODY_BUCKET}/{capture.body_sha256}"
-        elif capture.body_sha256 and capture.body_ref is None:  # media: the bytes are in the media bucket
-            capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
+        return self.add_captures([(capture, body)])[0]
+
+    def add_captures(self, items: list[tuple[Capture, bytes | None]]) -> list[Capture]:
+        """Append captures in one insert, their bodies stored by sha256 in a few more (:meth:`put_blobs`).
+
+        A capture already stored (replayed from the spool) is left as it is.
+        """
+        bodies: dict[str, tuple[bytes, str | None]] = {}
+        for capture, body in items:
+            if body is not None:
+                capture.body_sha256 = sha256_hex(body)
+                capture.body_size = len(body)
+                capture.body_ref = f"gridfs:{BODY_BUCKET}/{capture.body_sha256}"
+                bodies.setdefault(capture.body_sha256, (body, capture.content_type))
+            elif capture.body_sha256 and capture.body_ref is None:  # media: the bytes are in the media bucket
+                capture.body_ref = f"gridfs:{MEDIA_BUCKET}/{capture.body_sha256}"
+        self.put_blobs(bodies, BODY_BUCKET)  # the bytes before the captures that point at them
+        docs = [with_keys(capture.to_doc(), "captures") for capture, _ in items]
         try:
-            self.captures.insert_one(with_keys(capture.to_doc(), "captures"))
-        except DuplicateKeyError:
-            pass  # replayed from the spool: already stored
-        return capture
+            self.captures.insert_many(docs, ordered=False)
+        except OperationFailure:  # some were stored already: the others one by one
+            for doc in docs:
+                try:
+                    self.captures.insert_one(doc)
+                except DuplicateKeyError:
+                    pass
+        return [capture for capture, _ in items]
 
     def captures_for(self, target_id: str) -> list[Capture]:
         docs = self.captures.find({"target_id": target_id}).sort([("fetched_at", 1), ("_id", 1)])
@@ -361,13 +301,38 @@ class Archive:
         doc = self.posts.find_one({"_id": post_id})
         return Post.from_doc(doc) if doc else None
 
+    def get_posts(self, post_ids: Iterable[str]) -> dict[str, Post]:
+        """The stored posts among *post_ids*, by id, in one query."""
+        wanted = sorted(set(post_ids))
+        if not wanted:
+            return {}
+        return {doc["_id"]: Post.from_doc(doc) for doc in self.posts.find({"_id": {"$in": wanted}})}
+
     def save_post(self, post: Post, capture_id: str | None) -> tuple[Post, Post | None]:
         """Upsert a post fetched now; returns (stored, previous).
 
         An ``error`` result never overwrites what an earlier fetch learned: it only records
         the failed check. Media already hashed keep their sha256 when the URL is unchanged.
         """
-        previous = self.get_post(post.id)
+        return self.save_posts([(post, capture_id)])[0]
+
+    def save_posts(self, items: list[tuple[Post, str | None]]) -> list[tuple[Post, Post | None]]:
+        """:meth:`save_post` for many posts: one read of what is stored, one bulk write."""
+        known = self.get_posts(post.id for post, _ in items)
+        out: list[tuple[Post, Post | None]] = []
+        writes: list[ReplaceOne] = []
+        for post, capture_id in items:
+            previous = known.get(post.id)
+            stored, doc = self._merge_post(post, capture_id, previous)
+            known[post.id] = stored  # the same post twice in a batch: the second merges with the first
+            writes.append(ReplaceOne({"_id": post.id}, doc, upsert=True))
+            out.append((stored, previous))
+        if writes:
+            self.posts.bulk_write(writes, ordered=True)
+        return out
+
+    def _merge_post(self, post: Post, capture_id: str | None, previous: Post | None) -> tuple[Post, dict[str, Any]]:
+        """The post to store (merged with *previous*) and its document."""
         now = utcnow()
         post.last_checked_at = now
         post.last_capture_id = capture_id or post.last_capture_id
@@ -385,8 +350,7 @@ class Archive:
                     keep.status, keep.status_reason = post.status, post.status_reason
                 doc = self._post_doc(keep)
                 doc["last_error"] = post.status_reason if post.status == "error" else None
-                self.posts.replace_one({"_id": post.id}, doc, upsert=True)
-                return keep, previous
+                return keep, doc
             known = {m.source_url: m for m in previous.media}
             for m in post.media:
                 old = known.get(m.source_url)
@@ -403,8 +367,7 @@ class Archive:
             post.versions = [*post.versions, version]
         doc = self._post_doc(post)
         doc["last_error"] = None
-        self.posts.replace_one({"_id": post.id}, doc, upsert=True)
-        return post, previous
+        return post, doc
 
     @staticmethod
     def _post_doc(post: Post) -> dict[str, Any]:
@@ -425,7 +388,14 @@ class Archive:
         self.media.update_one({"_id": sha256}, {"$set": fields})
 
     def add_citation(self, post_id: str, article_id: str) -> None:
-        self.posts.update_one({"_id": post_id}, {"$addToSet": {"cited_by": article_id}})
+        self.add_citations([post_id], article_id)
+
+    def add_citations(self, post_ids: Iterable[str], article_id: str) -> None:
+        """Add *article_id* to each post's ``cited_by``, in one bulk write."""
+        writes = [UpdateOne({"_id": post_id}, {"$addToSet": {"cited_by": article_id}})
+                  for post_id in dict.fromkeys(post_ids)]
+        if writes:
+            self.posts.bulk_write(writes, ordered=False)
 
     def refresh_citing_flags(self, article_id: str) -> None:
         """Recompute ``cites_deleted`` / ``cites_edited`` of an article from its posts as stored now."""
@@ -448,10 +418,17 @@ class Archive:
     # -- events -----------------------------------------------------------------------------
     def add_event(self, type_: str, subject_id: str, data: dict[str, Any] | None = None,
                   at: datetime | None = None) -> dict[str, Any]:
+        return self.add_events([(type_, subject_id, data)], at)[0]
+
+    def add_events(self, events: list[tuple[str, str, dict[str, Any] | None]],
+                   at: datetime | None = None) -> list[dict[str, Any]]:
+        """Append events ``(type, subject_id, data)`` in one insert."""
         at = at or utcnow()
-        doc = {"_id": new_id("ev"), "type": type_, "subject_id": subject_id, "created_at": at, "data": data or {}}
-        self.events.insert_one(with_keys(doc, "events"))
-        return doc
+        docs = [with_keys({"_id": new_id("ev"), "type": type_, "subject_id": subject_id, "created_at": at,
+                           "data": data or {}}, "events") for type_, subject_id, data in events]
+        if docs:
+            self.events.insert_many(docs)
+        return docs
 
 
 def sort_newest(cursor: pymongo.cursor.Cursor, field: str = "created_at") -> pymongo.cursor.Cursor:

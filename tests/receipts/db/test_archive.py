@@ -62,7 +62,7 @@ def test_an_upload_cut_off_by_a_kill_does_not_spoil_the_next(nx, monkeypatch):
 
     from bson import ObjectId
 
-    from receipts.db import archive as archive_module
+    from receipts.db import blobs as archive_module
     from receipts.db.archive import BODY_BUCKET, ORPHAN_CHUNK_AGE_S
 
     # nx-27017 numbers chunks itself (no ObjectId to date them): there the chunks are watched that long

@@ -28,6 +28,7 @@ from crawlers.items import (
     ReferenceResolvedItem,
     ScreenshotItem,
 )
+from crawlers.middlewares.origin_map import REISSUED_STAT
 from pipelines.screenshots import store_screenshot
 from pipelines.spool import DB_DOWN_ERRORS
 from pipelines.writer import ArchiveWriter, get_writer, replay_leftover_spool
@@ -219,7 +220,8 @@ class StoragePipeline:
             "skipped": sorted(skipped),  # posts, short links and quotes over RECEIPTS_MAX_POSTS_PER_ARTICLE
             "unfinished_posts": not_fetched if interrupted else [],
             "stats": {
-                "requests": int(stats.get("downloader/request_count", 0)),
+                # requests sent: one the origin map re-issued to the fake web is one request, not two
+                "requests": int(stats.get("downloader/request_count", 0)) - int(stats.get(REISSUED_STAT, 0)),
                 "responses": int(stats.get("downloader/response_count", 0)),
                 "captures": self.writer.captures,
                 "posts": len(self.post_ids),

@@ -7,6 +7,7 @@ real-world URLs. The transport URL is kept in ``meta["transport_url"]`` for the 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urljoin
 
 from scrapy import Request
@@ -15,14 +16,17 @@ from scrapy.http import Response
 
 from receipts.origin import route
 
+REISSUED_STAT = "receipts/origin_map/reissued"  # Scrapy counts a re-issued request twice
+
 
 class OriginMapMiddleware:
-    def __init__(self, origin_map: dict[str, str]) -> None:
+    def __init__(self, origin_map: dict[str, str], stats: Any = None) -> None:
         self.origin_map = origin_map
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OriginMapMiddleware:
-        return cls(dict(crawler.settings.getdict("RECEIPTS_ORIGIN_MAP")))
+        return cls(dict(crawler.settings.getdict("RECEIPTS_ORIGIN_MAP")), crawler.stats)
 
     def process_request(self, request: Request) -> Request | None:
         if request.meta.get("transport_url") == request.url:
@@ -33,6 +37,8 @@ class OriginMapMiddleware:
         if target == request.url:
             return None
         meta = {**request.meta, "original_url": request.url, "transport_url": target}
+        if self.stats is not None:
+            self.stats.inc_value(REISSUED_STAT)
         return request.replace(url=target, meta=meta, dont_filter=True)
 
     def process_response(self, request: Request, response: Response) -> Response:

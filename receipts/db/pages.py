@@ -87,7 +87,7 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
     sort = [(listing.key, listing.direction)]
     if listing.match is None:
         return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
-    if listing.words is not None and set(listing.where) <= set(FILTER_FIELDS):
+    if listing.words is not None and set(listing.where) <= set(FILTER_FIELDS) and _words_complete(collection):
         found = _walk_words(collection, listing, after, limit, sort)
     else:
         found = _walk(collection, listing, after, limit, sort)
@@ -122,6 +122,12 @@ def _walk(collection: Collection, listing: Listing, after: str | None, limit: in
     return None
 
 
+def _words_complete(collection: Collection) -> bool:
+    """Whether every article has its ``article_words`` companion: none without ``words_sha`` (an indexed
+    equality; articles stored before ``ensure_indexes`` backfilled them are searched the old way)."""
+    return collection.find_one({WORDS_SHA: None}, {"_id": 1}) is None
+
+
 def _walk_words(collection: Collection, listing: Listing, after: str | None, limit: int,
                 sort: list[tuple[str, int]]) -> list[dict[str, Any]] | None:
     """A word search read in key order from ``article_words`` (small documents: the key, the filter
@@ -148,9 +154,9 @@ def _walk_words(collection: Collection, listing: Listing, after: str | None, lim
         doc = found.get(hit["_id"])
         if doc is None:
             continue
-        # a companion written for another version of the article (a writer that did not keep it): check the article
-        if doc.get(WORDS_SHA) != hit.get(WORDS_SHA) and not (
-                listing.holds(doc, after) and listing.match is not None and listing.match(doc)):
+        # the article itself decides: its filters, and its text when the companion was written for another version
+        if not listing.holds(doc, after) or (doc.get(WORDS_SHA) != hit.get(WORDS_SHA) and not (
+                listing.match is not None and listing.match(doc))):
             continue
         page.append(doc)
     return page

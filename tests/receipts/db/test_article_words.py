@@ -92,7 +92,8 @@ def test_companions_are_backfilled_for_articles_stored_without(nx) -> None:
     for i in range(5):  # as an earlier version stored them: keys, no companion, no words_sha
         archive.articles.insert_one(with_keys(_article(i).to_doc(), "articles"))
     assert archive.article_words.count_documents({}) == 0
-    assert _pages(archive, ArticleFilters(q="budget"), 2) == []  # nothing to walk yet
+    # not walked yet (an article has no words_sha): the articles are searched themselves, same answer
+    assert _pages(archive, ArticleFilters(q="budget"), 2) == ["https://d1.example/001"]
     archive.ensure_indexes()
     assert archive.article_words.count_documents({}) == 5
     for doc in archive.articles.find({}):
@@ -125,5 +126,17 @@ def test_a_stale_companion_never_adds_an_article(nx) -> None:
     doc.pop(WORDS_SHA)
     archive.articles.replace_one({"_id": doc["_id"]}, doc)  # a writer that knows nothing of article_words
     assert _pages(archive, ArticleFilters(q="budget"), 2) == []
+    assert _pages(archive, ArticleFilters(q="sunny"), 2) == [doc["_id"]]  # no words_sha: the articles are walked
     archive.ensure_indexes()  # the article has no words_sha: its companion is written again
     assert _pages(archive, ArticleFilters(q="sunny"), 2) == [doc["_id"]]
+    # a companion out of step with its article (a writer that kept words_sha but changed the article):
+    # the article's own fields and text decide what is listed
+    doc = archive.articles.find_one({"_id": doc["_id"]})
+    old_words = archive.article_words.find_one({"_id": doc["_id"]})["words"]
+    doc = with_keys({**doc, "cites_deleted": True, "body_text": "Rain all week."}, "articles")
+    archive.articles.replace_one({"_id": doc["_id"]}, doc)
+    archive.article_words.replace_one({"_id": doc["_id"]}, {**words_doc(doc), "words": old_words, WORDS_SHA: "wstale"})
+    assert _pages(archive, ArticleFilters(q="sunny", cites="deleted"), 2) == []  # the text no longer says it
+    assert _pages(archive, ArticleFilters(q="weather", cites="deleted"), 2) == [doc["_id"]]
+    archive.articles.replace_one({"_id": doc["_id"]}, with_keys({**doc, "cites_deleted": False}, "articles"))
+    assert _pages(archive, ArticleFilters(q="weather", cites="deleted"), 2) == []  # the article's flag decides

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import gridfs
 import pymongo
 from bson import ObjectId
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -211,9 +212,11 @@ class Archive:
             if not docs:  # none left (or only ones whose stamp did not take: never loop on them)
                 return done
             seen.update(d["_id"] for d in docs)
-            for doc in docs:
-                stamped = _save_words(self.db, doc)
-                self.articles.update_one({"_id": doc["_id"]}, {"$set": {WORDS_SHA: stamped[WORDS_SHA]}})
+            pairs = [with_words(doc) for doc in docs]
+            self.article_words.bulk_write([ReplaceOne({"_id": c["_id"]}, c, upsert=True) for _, c in pairs],
+                                          ordered=False)  # the companions first, then the stamps
+            self.articles.bulk_write([UpdateOne({"_id": a["_id"]}, {"$set": {WORDS_SHA: a[WORDS_SHA]}})
+                                      for a, _ in pairs], ordered=False)
             done += len(docs)
 
     # -- blobs ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ key (a prefix, a date range, the cursor) plus top-level equalities, read with a 
 nx-27017 and MongoDB alike a page costs an index walk of about its own size. Text search walks the
 same key in growing chunks and keeps the documents whose words match; when the words are rare
 (the walk reads :data:`WALK_BUDGET` documents without filling the page) it takes the ``$text``
-matches instead and orders those.
+matches instead and orders those. An article word search walks the small ``article_words`` documents
+instead of the articles (``receipts.db.words``) and then fetches only the page's articles.
 """
 
 from __future__ import annotations

@@ -116,6 +116,16 @@ def article_docs(count: int, posts: int, deleted: set[int], rng: random.Random) 
         yield with_keys(article.to_doc(), "articles")  # as Archive.save_article stores it
 
 
+def _with_words(docs: Iterator[dict[str, Any]], companions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """*docs* stamped with their ``article_words`` companion, collected in *companions* (as save_article writes them)."""
+    from receipts.db.words import with_words
+
+    for doc in docs:
+        article, companion = with_words(doc)
+        companions.append(companion)
+        yield article
+
+
 def _insert(collection: Any, docs: Iterator[dict[str, Any]]) -> int:
     batch: list[dict[str, Any]] = []
     total = 0
@@ -153,7 +163,10 @@ def generate(archive: Any, posts: int, rng: random.Random, budget_s: float) -> d
     captures = _insert(archive.captures, capture_docs(0, posts))
     capture_s = time.perf_counter() - t
     t = time.perf_counter()
-    articles = _insert(archive.articles, article_docs(max(1, posts // POSTS_PER_ARTICLE), posts, deleted_idx, rng))
+    companions: list[dict[str, Any]] = []
+    articles = _insert(archive.articles, _with_words(
+        article_docs(max(1, posts // POSTS_PER_ARTICLE), posts, deleted_idx, rng), companions))
+    _insert(archive.article_words, iter(companions))
     article_s = time.perf_counter() - t
     t = time.perf_counter()
     archive.ensure_indexes()

@@ -23,6 +23,7 @@ from receipts.db.archive import Archive
 from receipts.db.keys import keyed, prefix_range, time_key
 from receipts.db.pages import Listing
 from receipts.db.reads import article_doc, article_ids, article_ids_for_url, post_doc
+from receipts.db.words import TEXT_FIELDS, WORD_RE, text_of, tokens
 from receipts.ids import id_time_prefix
 from receipts.models import PlatformName
 
@@ -353,26 +354,38 @@ def find_post(archive: Archive, key: str) -> dict[str, Any] | None:
 
 
 # -- keyed listings (the API's and the UI's lists) ------------------------------------------------
-WORD_RE = re.compile(r"\w+")
 PHRASE_RE = re.compile(r'"([^"]*)"')
+
+
+def _parse_text(q: str) -> tuple[set[str], set[str], list[str]]:
+    """(wanted tokens, negated tokens, phrases) of a ``$text`` search string, case-folded."""
+    phrases = [p.casefold().strip() for p in PHRASE_RE.findall(q) if p.strip()]
+    words = [w.casefold() for w in PHRASE_RE.sub(" ", q).split()]
+    negated = {t for w in words if w.startswith("-") for t in WORD_RE.findall(w[1:])}
+    wanted = {t for w in words if not w.startswith("-") for t in WORD_RE.findall(w)}
+    return wanted, negated, phrases
 
 
 def text_matcher(q: str, fields: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:
     """``$text`` semantics in Python: any word matches, every ``"phrase"`` must, no ``-word`` may (case-insensitive)."""
-    phrases = [p.casefold().strip() for p in PHRASE_RE.findall(q) if p.strip()]
-    rest = PHRASE_RE.sub(" ", q)
-    words = [w.casefold() for w in rest.split()]
-    negated = {t for w in words if w.startswith("-") for t in WORD_RE.findall(w[1:])}
-    wanted = {t for w in words if not w.startswith("-") for t in WORD_RE.findall(w)}
+    wanted, negated, phrases = _parse_text(q)
 
     def match(doc: dict[str, Any]) -> bool:
-        text = " ".join(str(doc.get(f) or "") for f in fields).casefold()
-        tokens = set(WORD_RE.findall(text))
-        if negated & tokens or not all(p in text for p in phrases):
+        text = text_of(doc, fields)
+        found = tokens(text)
+        if negated & found or not all(p in text for p in phrases):
             return False
-        return bool(wanted & tokens) if wanted else bool(phrases)
+        return bool(wanted & found) if wanted else bool(phrases)
 
     return match
+
+
+def words_matcher(q: str) -> Callable[[set[str]], bool] | None:
+    """:func:`text_matcher` on a document's token set (``receipts.db.words``); None when *q* has a phrase."""
+    wanted, negated, phrases = _parse_text(q)
+    if phrases:
+        return None
+    return lambda found: bool(wanted & found) and not negated & found
 
 
 def _bound(prefix: str | None, moment: datetime | None) -> str | None:
@@ -452,9 +465,11 @@ def article_listing(archive: Archive, f: ArticleFilters) -> Listing:
         conditions = eq[1:]
     for _, _, cond in conditions:
         where.update(cond)
-    listing = _listing("articles", key, prefix, direction, dates, where, text, ("title", "body_text"))
+    listing = _listing("articles", key, prefix, direction, dates, where, text, TEXT_FIELDS)
     if text is None:
         listing.projection = {"body_text": 0}  # the text search reads the body; a listing never shows it
+    else:
+        listing.words = words_matcher(text)  # a word search walks article_words (small), a phrase the articles
     if _nonempty(f.platform):
         platform = parse_choice(f.platform.strip(), "platform", PLATFORMS)  # type: ignore[union-attr]
         # $elemMatch: on nx-27017 a dotted query on an array of documents finds nothing

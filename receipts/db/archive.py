@@ -24,6 +24,8 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from receipts.db.blobs import BODY_BUCKET, MEDIA_BUCKET, ORPHAN_CHUNK_AGE_S, Blobs
 from receipts.db.keys import ARTICLE_KEYS, CAPTURE_KEYS, EVENT_KEYS, KEY_INPUTS, POST_KEYS, with_keys
 from receipts.db.phash import index_specs as phash_index_specs
+from receipts.db.words import COLLECTION as WORDS_COLLECTION
+from receipts.db.words import WORD_INPUTS, WORDS_SHA, with_words
 from receipts.ids import new_id
 from receipts.models import Article, Capture, Crawl, Post, Reference, sha256_hex, utcnow
 
@@ -42,7 +44,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("url", 1)], {}),
         ([("canonical_url", 1)], {}),
         *(([(key, 1)], {}) for key in ARTICLE_KEYS),
+        ([(WORDS_SHA, 1)], {}),  # which companion in article_words was written for the article (backfill)
     ],
+    WORDS_COLLECTION: [*(([(key, 1)], {}) for key in ARTICLE_KEYS)],  # text search walks these (receipts.db.words)
     "posts": [
         ([("author.handle_lc", 1), ("created_at", -1)], {}),
         ([("handle_lc", 1)], {}),
@@ -87,6 +91,8 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
     route, so the keys are written again. Returns whether a document was written.
     """
     inputs = KEY_INPUTS.get(collection.name, frozenset())
+    if collection.name == "articles":
+        inputs = inputs | WORD_INPUTS
     rekey = any(k.split(".")[0] in inputs for k in fields)
     if not rekey and not any(_has_date(v) for v in fields.values()):
         update: dict[str, Any] = {"$set": fields} if fields else {}
@@ -111,8 +117,17 @@ def set_fields(collection: Collection, doc_id: Any, fields: dict[str, Any], *, i
         doc[key] = doc.get(key, 0) + value
     if collection.name in KEY_INPUTS:
         with_keys(doc, collection.name)
+    if collection.name == "articles":
+        doc = _save_words(collection.database, doc)
     collection.replace_one({"_id": doc_id}, doc, upsert=True)
     return True
+
+
+def _save_words(db: Database, article: dict[str, Any]) -> dict[str, Any]:
+    """Write the ``article_words`` companion of *article* (before the article); returns *article* stamped with it."""
+    article, companion = with_words(article)
+    db[WORDS_COLLECTION].replace_one({"_id": companion["_id"]}, companion, upsert=True)
+    return article
 
 
 def with_listed(stored: list[dict[str, Any]], fetched: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,6 +151,7 @@ class Archive(Blobs):
         self.media = db["media"]
         self.events = db["events"]
         self.jobs = db["jobs"]
+        self.article_words = db[WORDS_COLLECTION]  # text search's small copy of each article (receipts.db.words)
         self.sources = db["sources"]
         self.job_locks = db["job_locks"]  # `_id` = canonical URL: at most one active deduplicated job per URL
         self._buckets: dict[str, gridfs.GridFSBucket] = {}
@@ -155,6 +171,7 @@ class Archive(Blobs):
                     if not any(kind == "text" for _, kind in keys):
                         raise
         self.backfill_keys()
+        self.backfill_words()
 
     def backfill_keys(self, batch: int = 500) -> int:
         """Write the listing keys (``receipts.db.keys``) of documents stored without them; returns how many.
@@ -179,6 +196,25 @@ class Archive(Blobs):
                     collection.update_one({"_id": doc["_id"]}, update)
                 done += len(docs)
         return done
+
+    def backfill_words(self, batch: int = 200) -> int:
+        """Write the ``article_words`` companion of articles stored without one; returns how many.
+
+        Articles written before companions existed (or by an older version) have no ``words_sha``: an
+        equality on its index, which finds none once done. The companion is written, then only
+        ``words_sha`` is ``$set`` on the article (a string, by ``_id``)."""
+        done, seen = 0, set()
+        while True:
+            docs = [d for d in self.articles.find({WORDS_SHA: None}).limit(batch) if d["_id"] not in seen]
+            if not docs:  # none left (or only ones whose stamp did not take: never loop on them)
+                return done
+            seen.update(d["_id"] for d in docs)
+            pairs = [with_words(doc) for doc in docs]
+            self.article_words.bulk_write([ReplaceOne({"_id": c["_id"]}, c, upsert=True) for _, c in pairs],
+                                          ordered=False)  # the companions first, then the stamps
+            self.articles.bulk_write([UpdateOne({"_id": a["_id"]}, {"$set": {WORDS_SHA: a[WORDS_SHA]}})
+                                      for a, _ in pairs], ordered=False)
+            done += len(docs)
 
     # -- crawls -----------------------------------------------------------------------------
     def start_crawl(self, crawl: Crawl) -> None:
@@ -289,7 +325,8 @@ class Archive(Blobs):
             article.capture_ids = [*article.capture_ids, capture_id]
         article.last_crawled_at = now
         article.last_checked_at = now
-        self.articles.replace_one({"_id": article.id}, with_keys(article.to_doc(), "articles"), upsert=True)
+        doc = _save_words(self.db, with_keys(article.to_doc(), "articles"))
+        self.articles.replace_one({"_id": article.id}, doc, upsert=True)
         return article
 
     def set_references(self, article_id: str, references: list[Reference], **fields: Any) -> None:

@@ -5,7 +5,8 @@ key (a prefix, a date range, the cursor) plus top-level equalities, read with a 
 nx-27017 and MongoDB alike a page costs an index walk of about its own size. Text search walks the
 same key in growing chunks and keeps the documents whose words match; when the words are rare
 (the walk reads :data:`WALK_BUDGET` documents without filling the page) it takes the ``$text``
-matches instead and orders those.
+matches instead and orders those. An article word search walks the small ``article_words`` documents
+instead of the articles (``receipts.db.words``) and then fetches only the page's articles.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.collection import Collection
+
+from receipts.db.words import COLLECTION as WORDS_COLLECTION
+from receipts.db.words import FILTER_FIELDS, WORDS_SHA
 
 WALK_BUDGET = 1500  # documents a text search reads in key order before asking the text index instead
 FIRST_CHUNK = 200
@@ -43,6 +47,7 @@ class Listing:
     match: Callable[[dict[str, Any]], bool] | None = None  # the same words, in Python
     projection: dict[str, Any] | None = None  # top-level fields left out (nx-27017 projects no dotted paths)
     match_fields: tuple[str, ...] = ()  # what *match* reads: a text walk reads only these, then the page's documents
+    words: Callable[[set[str]], bool] | None = None  # *match* on a token set: walk ``article_words`` instead
 
     def bounds(self, after: str | None) -> tuple[str | None, str | None]:
         low, high = self.low, self.high
@@ -83,7 +88,10 @@ def listing_page(collection: Collection, listing: Listing, after: str | None, li
     sort = [(listing.key, listing.direction)]
     if listing.match is None:
         return list(collection.find(listing.query(after), listing.projection).sort(sort).limit(limit))
-    found = _walk(collection, listing, after, limit, sort)
+    if listing.words is not None and set(listing.where) <= set(FILTER_FIELDS) and _words_complete(collection):
+        found = _walk_words(collection, listing, after, limit, sort)
+    else:
+        found = _walk(collection, listing, after, limit, sort)
     if found is not None:
         return found
     # rare words: every document the text index finds, filtered and ordered here
@@ -113,6 +121,46 @@ def _walk(collection: Collection, listing: Listing, after: str | None, limit: in
             return _whole(collection, listing, hits[:limit])
         read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
     return None
+
+
+def _words_complete(collection: Collection) -> bool:
+    """Whether every article has its ``article_words`` companion: none without ``words_sha`` (an indexed
+    equality; articles stored before ``ensure_indexes`` backfilled them are searched the old way)."""
+    return collection.find_one({WORDS_SHA: None}, {"_id": 1}) is None
+
+
+def _walk_words(collection: Collection, listing: Listing, after: str | None, limit: int,
+                sort: list[tuple[str, int]]) -> list[dict[str, Any]] | None:
+    """A word search read in key order from ``article_words`` (small documents: the key, the filter
+    fields, the tokens), then the page's articles by ``_id``; None when the budget ran out."""
+    assert listing.words is not None
+    words = collection.database[WORDS_COLLECTION]
+    projection = {listing.key: 1, "words": 1, WORDS_SHA: 1}
+    hits: list[dict[str, Any]] = []
+    read, chunk, last = 0, max(FIRST_CHUNK, 4 * limit), after
+    while read < WALK_BUDGET:
+        docs = list(words.find(listing.query(last), projection).sort(sort).limit(chunk))
+        hits += [d for d in docs if listing.words(set((d.get("words") or "").split()))]
+        if len(hits) >= limit or len(docs) < chunk:
+            break
+        read, last, chunk = read + len(docs), docs[-1][listing.key], min(2 * chunk, MAX_CHUNK)
+    else:
+        return None
+    hits = hits[:limit]
+    if not hits:
+        return []
+    found = {d["_id"]: d for d in collection.find({"_id": {"$in": [h["_id"] for h in hits]}}, listing.projection)}
+    page = []
+    for hit in hits:
+        doc = found.get(hit["_id"])
+        if doc is None:
+            continue
+        # the article itself decides: its filters, and its text when the companion was written for another version
+        if not listing.holds(doc, after) or (doc.get(WORDS_SHA) != hit.get(WORDS_SHA) and not (
+                listing.match is not None and listing.match(doc))):
+            continue
+        page.append(doc)
+    return page
 
 
 def _whole(collection: Collection, listing: Listing, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -73,8 +73,9 @@ def test_unchanged_article_is_a_304_check_and_fetches_nothing_else(receipts_env,
     assert sent[0]["headers"]["if-none-match"] == header(first_cap, "ETag")
     assert sent[0]["headers"]["if-modified-since"] == header(first_cap, "Last-Modified")
     crawl_doc = second["crawl"]
-    # Scrapy counts the origin-mapped copy of a request too: one article fetch against the first crawl's dozen
-    assert crawl_doc["status"] == "done" and crawl_doc["requests"] <= 2 < first["crawl"]["requests"] / 4
+    # the one article fetch the fake web saw (above): a quarter or less of the first crawl's requests
+    assert crawl_doc["status"] == "done" and crawl_doc["requests"] <= 2
+    assert crawl_doc["requests"] * 4 <= first["crawl"]["requests"]
     assert crawl_doc["recrawl"]["article"] == "not_modified" and crawl_doc["recrawl"]["posts_fresh"] == 2
     # the check is appended as evidence: a 304 capture, in the WARC, pointing at the body it confirms
     caps = article_captures(db, url)
